@@ -1,0 +1,95 @@
+import type { Grade, RuleKind, Severity, Urgency } from '../rules/catalog-types';
+import type { LeafValue } from '../rules/rule-types';
+
+export type NodeResult = 'true' | 'false' | 'not-evaluated';
+
+export type TraceNode =
+  | { readonly all: readonly TraceNode[]; readonly result: NodeResult }
+  | { readonly any: readonly TraceNode[]; readonly result: NodeResult }
+  | { readonly not: TraceNode; readonly result: NodeResult }
+  | {
+      readonly fact: string;
+      readonly params?: Readonly<Record<string, string | number>>;
+      readonly operator: string;
+      readonly value: LeafValue;
+      /** The fact value seen; absent when the leaf was not evaluated. */
+      readonly factValue?: string | number | boolean | null;
+      readonly result: NodeResult;
+    };
+
+export interface Hit {
+  readonly ruleId: string;
+  readonly version: number;
+  readonly kind: RuleKind;
+  readonly title: string;
+  readonly source: string;
+  readonly fired: boolean;
+  readonly conditions: TraceNode;
+  /** For rules that did not fire: the first leaf that evaluated false. */
+  readonly failedLeaf?: TraceNode;
+}
+
+export interface RuleRef {
+  readonly ruleId: string;
+  readonly ruleVersion: number;
+}
+
+export interface RedFlagOut extends RuleRef {
+  readonly code: string;
+  readonly urgency: Urgency;
+  readonly message: string;
+  readonly action: string;
+  readonly referral?: string;
+}
+
+export interface FindingOut extends RuleRef {
+  readonly id: string;
+  readonly band?: string;
+  readonly evidenceGrade: Grade;
+  readonly message: string;
+}
+
+export type ReasonKind = 'indication' | 'caution' | 'block' | 'deferral';
+
+export interface ReasonOut {
+  readonly code: string;
+  readonly kind: ReasonKind;
+  readonly severity?: Severity;
+  /** Absent only for the service's own CAU-NO-INDICATION note on a requested agent. */
+  readonly ruleId?: string;
+  readonly ruleVersion?: number;
+  readonly message: string;
+}
+
+export type InterventionStatus = 'candidate' | 'caution' | 'blocked' | 'deferred';
+
+export interface InterventionOut {
+  readonly id: string;
+  readonly type: 'supplement' | 'therapy' | 'referral';
+  readonly status: InterventionStatus;
+  readonly evidenceGrade: Grade;
+  readonly requested: boolean;
+  readonly reasons: readonly ReasonOut[];
+}
+
+export interface DataIssueOut {
+  readonly code: string;
+  readonly pointer: string;
+  readonly message: string;
+  readonly detail?: string;
+  readonly ruleId?: string;
+  readonly ruleVersion?: number;
+}
+
+export interface EvaluationResponse {
+  readonly evaluationId: string;
+  readonly asOf: string;
+  readonly ruleset: { readonly id: string; readonly version: string; readonly hash: string };
+  readonly redFlags: readonly RedFlagOut[];
+  readonly findings: readonly FindingOut[];
+  readonly interventions: readonly InterventionOut[];
+  readonly dataIssues: readonly DataIssueOut[];
+  readonly hits: readonly Hit[];
+  readonly notFired?: readonly Hit[];
+  readonly disclaimers: readonly { readonly id: string; readonly text: string }[];
+}

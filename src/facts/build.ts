@@ -1,0 +1,209 @@
+import type { Catalog } from '../rules/catalog';
+import type { VitalName } from '../rules/catalog-types';
+import { VITALS } from '../rules/catalog-types';
+import type { ResolvedMedication } from './medications';
+import { classStates, resolveAtc } from './medications';
+import type { BiomarkerFact, DataProblem, FactModel, QuestionnaireFact } from './model';
+import { bandOf, questionnaireProblems, totalOf } from './questionnaires';
+import { classify, resolveRange } from './ranges';
+import type { AgentInput, EvaluationRequest } from './request-types';
+import { convertMass, doseUnitToMass, toCanonical } from './units';
+
+export interface RequestProblem {
+  readonly pointer: string;
+  readonly message: string;
+}
+
+/**
+ * Checks what the JSON Schema cannot: questionnaire arithmetic, duplicate instruments, known
+ * local condition ids. An inconsistent request is refused (422), never guessed at.
+ */
+export function requestProblems(catalog: Catalog, request: EvaluationRequest): RequestProblem[] {
+  const problems: RequestProblem[] = [];
+  const seen = new Set<string>();
+  (request.questionnaires ?? []).forEach((q, i) => {
+    const def = catalog.questionnaires.get(q.instrument);
+    if (!def) return;
+    if (seen.has(q.instrument))
+      problems.push({
+        pointer: `/questionnaires/${i}/instrument`,
+        message: `${q.instrument} is sent twice`,
+      });
+    seen.add(q.instrument);
+    for (const p of questionnaireProblems(def, q.items, q.total))
+      problems.push({ pointer: `/questionnaires/${i}${p.path}`, message: p.message });
+  });
+  (request.conditions ?? []).forEach((c, i) => {
+    if ('id' in c && !catalog.conditions.has(c.id))
+      problems.push({ pointer: `/conditions/${i}/id`, message: `unknown condition id "${c.id}"` });
+  });
+  (request.medications?.items ?? []).forEach((m, i) => {
+    if (m.status === 'active' && m.stoppedDaysAgo !== undefined)
+      problems.push({
+        pointer: `/medications/items/${i}/stoppedDaysAgo`,
+        message: 'an active medication has no stoppedDaysAgo',
+      });
+  });
+  return problems;
+}
+
+/** Turns a validated, consistent request into the fact model. Never throws on data: problems become DataProblems. */
+export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactModel {
+  const problems: DataProblem[] = [];
+  const biomarkers = new Map<string, BiomarkerFact>();
+  let urinaryNeurotransmitterSent = false;
+
+  (request.biomarkers ?? []).forEach((b, i) => {
+    const analyte = catalog.analytes.get(b.analyte);
+    if (!analyte) return;
+    if (analyte.urinaryNeurotransmitter === true) urinaryNeurotransmitterSent = true;
+    const pointer = `/biomarkers/${i}`;
+    const uninterpretable = (code: string, at: string, detail: string): BiomarkerFact => {
+      problems.push({ code, pointer: at, detail });
+      return { status: 'uninterpretable', value: null, ulnMultiple: null, pointer };
+    };
+    const value = toCanonical(catalog, analyte, b.value, b.unit);
+    let fact: BiomarkerFact;
+    if (!value.ok) {
+      fact = uninterpretable(
+        value.problem,
+        `${pointer}/unit`,
+        `${analyte.id}: unit ${b.unit === undefined ? 'missing' : `"${b.unit}" not usable`}`,
+      );
+    } else {
+      if (value.converted)
+        problems.push({
+          code: 'DATA-UNIT-CONVERTED',
+          pointer: `${pointer}/unit`,
+          detail: `${analyte.id} converted to ${catalog.unitFamilies.get(analyte.unitFamily)?.family.canonical ?? ''}`,
+        });
+      const range = resolveRange(catalog, analyte, b);
+      if (!range.ok) {
+        const at =
+          range.problem === 'DATA-RI-MISSING'
+            ? `${pointer}/referenceRange`
+            : `${pointer}/referenceRange/unit`;
+        fact = uninterpretable(range.problem, at, `${analyte.id}: no usable reference range`);
+        fact = { ...fact, value: value.value };
+      } else {
+        const high = range.range.high;
+        fact = {
+          status: classify(value.value, range.range),
+          value: value.value,
+          ulnMultiple: high !== undefined && high > 0 ? value.value / high : null,
+          pointer,
+        };
+      }
+    }
+    // With repeated results for one analyte, the later entry in the list wins.
+    biomarkers.set(analyte.id, fact);
+  });
+
+  const questionnaires = new Map<string, QuestionnaireFact>();
+  (request.questionnaires ?? []).forEach((q, i) => {
+    const def = catalog.questionnaires.get(q.instrument);
+    if (!def) return;
+    const total = q.items !== undefined ? totalOf(def, q.items) : (q.total ?? 0);
+    questionnaires.set(def.id, {
+      total,
+      band: bandOf(def, total),
+      items: q.items ?? null,
+      pointer: `/questionnaires/${i}`,
+    });
+  });
+
+  const symptoms = new Map<string, number>();
+  for (const s of request.symptoms ?? [])
+    symptoms.set(s.id, Math.max(s.severity, symptoms.get(s.id) ?? 0));
+
+  const vitals: Partial<Record<VitalName, number>> = {};
+  for (const name of VITALS) {
+    const v = request.vitals?.[name];
+    if (v !== undefined) vitals[name] = v;
+  }
+
+  const meds: ResolvedMedication[] = [];
+  (request.medications?.items ?? []).forEach((m, i) => {
+    const atc = resolveAtc(catalog, m.name, m.atc);
+    if (atc === undefined) {
+      problems.push({
+        code: 'DATA-MED-UNKNOWN',
+        pointer: `/medications/items/${i}/name`,
+        detail: 'medication name not found in the catalog; give its ATC code',
+      });
+      return;
+    }
+    meds.push({
+      atc,
+      status: m.status,
+      ...(m.stoppedDaysAgo === undefined ? {} : { stoppedDaysAgo: m.stoppedDaysAgo }),
+    });
+  });
+  const supplementsTaken = new Set<string>();
+  for (const s of request.supplements ?? []) {
+    supplementsTaken.add(s.id);
+    const atc = catalog.interventions.get(s.id)?.atc;
+    // 5-HTP, tryptophan and St John's wort have ATC codes: taken now, they count as active drugs.
+    if (atc !== undefined) meds.push({ atc, status: 'active' });
+  }
+  const medicationsAttested = request.medications?.attested === true;
+  if (!medicationsAttested)
+    problems.push({
+      code: 'DATA-MEDS-UNATTESTED',
+      pointer: request.medications ? '/medications/attested' : '/medications',
+      detail: 'medication list not attested complete',
+    });
+
+  const conditions = new Set<string>();
+  for (const c of request.conditions ?? []) {
+    if ('id' in c) conditions.add(c.id);
+    else {
+      const code = c.icd10.replace('.', '').toUpperCase();
+      for (const cond of catalog.conditions.values()) {
+        if (cond.icd10Prefixes.some((p) => code.startsWith(p.replace('.', ''))))
+          conditions.add(cond.id);
+      }
+    }
+  }
+
+  const requested = new Map<string, { pointer: string; overUpperLimit: boolean | null }>();
+  (request.requested ?? []).forEach((r, i) => {
+    const agent: AgentInput = typeof r === 'string' ? { id: r } : r;
+    requested.set(agent.id, {
+      pointer: `/requested/${i}`,
+      overUpperLimit: overUpperLimit(catalog, agent),
+    });
+  });
+
+  const phq9 = (request.questionnaires ?? []).findIndex((q) => q.instrument === 'phq-9');
+  if (phq9 >= 0 && request.questionnaires?.[phq9]?.items === undefined)
+    problems.push({
+      code: 'DATA-ITEM9-MISSING',
+      pointer: `/questionnaires/${phq9}/items`,
+      detail: 'PHQ-9 total without items: item 9 (self-harm) unknown',
+    });
+
+  return {
+    age: request.patient.age,
+    sex: request.patient.sex ?? 'unknown',
+    pregnancy: request.patient.pregnancy ?? 'unknown',
+    lactating: request.patient.lactating ?? null,
+    biomarkers,
+    questionnaires,
+    symptoms,
+    vitals,
+    medicationClasses: classStates(catalog, meds),
+    medicationsAttested,
+    conditions,
+    supplementsTaken,
+    requested,
+    problems,
+    urinaryNeurotransmitterSent,
+  };
+}
+
+function overUpperLimit(catalog: Catalog, agent: AgentInput): boolean | null {
+  const ul = catalog.interventions.get(agent.id)?.upperLimit;
+  if (agent.dose === undefined || ul === undefined) return false;
+  return convertMass(agent.dose.value, doseUnitToMass(agent.dose.unit), ul.unit) > ul.value;
+}

@@ -1,0 +1,48 @@
+import type { VitalName } from '../rules/catalog-types';
+import type { ClassState } from './medications';
+
+export type BiomarkerStatus = 'low' | 'normal' | 'high' | 'uninterpretable' | 'absent';
+
+export interface BiomarkerFact {
+  readonly status: Exclude<BiomarkerStatus, 'absent'>;
+  readonly value: number | null;
+  readonly ulnMultiple: number | null;
+  readonly pointer: string;
+}
+
+export interface QuestionnaireFact {
+  readonly total: number;
+  readonly band: string | null;
+  readonly items: readonly number[] | null;
+  readonly pointer: string;
+}
+
+/** A data problem the fact layer detected, with where in the request it is. */
+export interface DataProblem {
+  readonly code: string;
+  readonly pointer: string;
+  readonly detail: string;
+}
+
+/** Every named fact's raw material, derived from the validated request only. */
+export interface FactModel {
+  readonly age: number;
+  readonly sex: string;
+  readonly pregnancy: string;
+  readonly lactating: boolean | null;
+  readonly biomarkers: ReadonlyMap<string, BiomarkerFact>;
+  readonly questionnaires: ReadonlyMap<string, QuestionnaireFact>;
+  readonly symptoms: ReadonlyMap<string, number>;
+  readonly vitals: Readonly<Partial<Record<VitalName, number>>>;
+  readonly medicationClasses: ReadonlyMap<string, ClassState>;
+  readonly medicationsAttested: boolean;
+  readonly conditions: ReadonlySet<string>;
+  readonly supplementsTaken: ReadonlySet<string>;
+  readonly requested: ReadonlyMap<
+    string,
+    { readonly pointer: string; readonly overUpperLimit: boolean | null }
+  >;
+  readonly problems: readonly DataProblem[];
+  /** True when any urinary neurotransmitter result was sent (it carries the urinary disclaimer). */
+  readonly urinaryNeurotransmitterSent: boolean;
+}

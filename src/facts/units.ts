@@ -1,0 +1,66 @@
+import type { Catalog } from '../rules/catalog';
+import type { Analyte, MassUnit } from '../rules/catalog-types';
+import type { DoseUnit } from './request-types';
+import { normaliseUnit } from './unit-text';
+
+export type UnitProblem = 'DATA-UNIT-MISSING' | 'DATA-UNIT-UNKNOWN' | 'DATA-CREAT-MISSING';
+
+export type Converted =
+  | { readonly ok: true; readonly value: number; readonly converted: boolean }
+  | { readonly ok: false; readonly problem: UnitProblem };
+
+/**
+ * A value in the analyte's canonical unit: value × factor, and for molar creatinine ratios
+ * × molarMass / creatinineMolarMass (clinical-reference §1.6).
+ */
+export function toCanonical(
+  catalog: Catalog,
+  analyte: Analyte,
+  value: number,
+  unit: string | undefined,
+): Converted {
+  if (unit === undefined || unit.trim() === '') return { ok: false, problem: 'DATA-UNIT-MISSING' };
+  const family = catalog.unitFamilies.get(analyte.unitFamily);
+  if (!family) return { ok: false, problem: 'DATA-UNIT-UNKNOWN' };
+  const key = normaliseUnit(unit);
+  const def = family.units.get(key);
+  if (!def) {
+    return {
+      ok: false,
+      problem: family.notNormalised.has(key) ? 'DATA-CREAT-MISSING' : 'DATA-UNIT-UNKNOWN',
+    };
+  }
+  let factor = def.factor;
+  if (def.molar === true) {
+    const mw = analyte.molarMass;
+    const creat = family.family.creatinineMolarMass;
+    if (mw === undefined || creat === undefined) return { ok: false, problem: 'DATA-UNIT-UNKNOWN' };
+    factor = (factor * mw) / creat;
+  }
+  const canonicalKey = normaliseUnit(family.family.canonical);
+  return {
+    ok: true,
+    value: value * factor,
+    converted: normaliseUnit(def.code) !== canonicalKey && key !== canonicalKey,
+  };
+}
+
+const MASS_IN_UG: Readonly<Record<MassUnit, number>> = { g: 1e6, mg: 1e3, ug: 1 };
+
+export function doseUnitToMass(unit: DoseUnit): MassUnit {
+  switch (unit) {
+    case 'g':
+      return 'g';
+    case 'mg':
+      return 'mg';
+    case 'ug':
+    case 'mcg':
+    case 'µg':
+    case 'μg':
+      return 'ug';
+  }
+}
+
+export function convertMass(value: number, from: MassUnit, to: MassUnit): number {
+  return (value * MASS_IN_UG[from]) / MASS_IN_UG[to];
+}

@@ -1,0 +1,31 @@
+import express from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { exceedsDepth } from './json-depth';
+import { ProblemError } from './problems';
+
+/**
+ * JSON bodies only (415 otherwise), at most `limit` bytes (413), nested at most `maxDepth`
+ * deep (400, checked on the raw bytes before parsing).
+ */
+export function jsonBody(limit: number, maxDepth: number): RequestHandler[] {
+  const requireJson = (req: Request, _res: Response, next: NextFunction): void => {
+    if (!req.is('application/json')) {
+      next(new ProblemError('UNSUPPORTED-MEDIA-TYPE', 'Send the body as application/json.'));
+      return;
+    }
+    next();
+  };
+  const parse = express.json({
+    limit,
+    strict: true,
+    type: 'application/json',
+    verify: (_req, _res, buf) => {
+      if (exceedsDepth(buf, maxDepth))
+        throw new ProblemError(
+          'NESTING-TOO-DEEP',
+          `JSON may nest at most ${String(maxDepth)} levels.`,
+        );
+    },
+  });
+  return [requireJson, parse];
+}

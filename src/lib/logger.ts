@@ -1,0 +1,81 @@
+import winston from 'winston';
+
+/**
+ * The fields a log line may carry. Anything else is dropped, so patient data cannot reach a log
+ * by accident: there is no field for it.
+ */
+export interface LogFields {
+  readonly requestId?: string;
+  readonly method?: string;
+  readonly route?: string;
+  readonly status?: number;
+  readonly durationMs?: number;
+  readonly rulesetId?: string;
+  readonly rulesetVersion?: string;
+  readonly rulesetHash?: string;
+  readonly firedRules?: readonly string[];
+  readonly problemCode?: string;
+  readonly ruleCount?: number;
+  readonly port?: number;
+  readonly host?: string;
+  readonly issues?: readonly string[];
+  readonly errorName?: string;
+  readonly mode?: string;
+}
+
+const ALLOWED: ReadonlySet<string> = new Set<keyof LogFields>([
+  'requestId',
+  'method',
+  'route',
+  'status',
+  'durationMs',
+  'rulesetId',
+  'rulesetVersion',
+  'rulesetHash',
+  'firedRules',
+  'problemCode',
+  'ruleCount',
+  'port',
+  'host',
+  'issues',
+  'errorName',
+  'mode',
+]);
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+export function pickAllowed(fields: LogFields | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (fields === undefined) return out;
+  for (const [key, value] of Object.entries(fields)) {
+    if (ALLOWED.has(key) && value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/** JSON lines on stdout (or any winston transport given, e.g. in tests). */
+export function createLogger(level: string, transports?: winston.transport[]): Logger {
+  const w = winston.createLogger({
+    level,
+    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+    transports: transports ?? [new winston.transports.Console()],
+  });
+  const log =
+    (lvl: 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, fields?: LogFields): void => {
+      w.log(lvl, message, pickAllowed(fields));
+    };
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+export const silentLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

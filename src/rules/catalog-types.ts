@@ -1,0 +1,208 @@
+/** Shapes of the catalog files under rules/catalog/ (validated by schemas/catalog.schema.json). */
+
+export type Grade = 'A' | 'B' | 'C' | 'D' | 'X';
+export type RuleKind = 'data' | 'red-flag' | 'finding' | 'option' | 'safety';
+export type Severity = 'contraindicated' | 'major' | 'moderate' | 'theoretical';
+export type Urgency = 'emergency' | 'same-day' | 'urgent' | 'routine';
+export type MassUnit = 'g' | 'mg' | 'ug';
+
+export interface Manifest {
+  readonly id: string;
+  readonly version: string;
+  readonly title: string;
+  readonly description: string;
+}
+
+export interface Analyte {
+  readonly id: string;
+  readonly name: string;
+  readonly specimen: 'urine' | 'saliva' | 'serum' | 'blood' | 'plasma';
+  readonly loinc?: string;
+  readonly localCode?: string;
+  readonly unitFamily: string;
+  readonly molarMass?: number;
+  readonly urinaryNeurotransmitter?: boolean;
+  readonly note?: string;
+}
+
+export interface UnitDef {
+  readonly code: string;
+  readonly aliases?: readonly string[];
+  readonly factor: number;
+  readonly molar?: boolean;
+}
+
+export interface UnitFamily {
+  readonly id: string;
+  readonly canonical: string;
+  readonly creatinineMolarMass?: number;
+  readonly units: readonly UnitDef[];
+  readonly notNormalised?: readonly string[];
+}
+
+export interface LabRange {
+  readonly analyte: string;
+  readonly low?: number;
+  readonly high?: number;
+  readonly unit: string;
+}
+
+export interface LabProfile {
+  readonly id: string;
+  readonly name: string;
+  readonly example: true;
+  readonly intendedUse?: string;
+  readonly references: readonly string[];
+  readonly ranges: readonly LabRange[];
+}
+
+export interface Band {
+  readonly id: string;
+  readonly min: number;
+  readonly max: number;
+  readonly label?: string;
+}
+
+export interface Questionnaire {
+  readonly id: string;
+  readonly name: string;
+  readonly loinc?: string;
+  readonly localCode?: string;
+  readonly itemCount: number;
+  readonly itemMin: number;
+  readonly itemMax: number;
+  readonly reverseItems?: readonly number[];
+  readonly bands: readonly Band[];
+  readonly note?: string;
+  readonly references: readonly string[];
+}
+
+export interface Intervention {
+  readonly id: string;
+  readonly name: string;
+  readonly type: 'supplement' | 'therapy' | 'referral';
+  readonly atc?: string;
+  readonly tags?: readonly string[];
+  readonly mechanism?: string;
+  readonly studiedDose?: {
+    readonly min: number;
+    readonly max: number;
+    readonly unit: MassUnit;
+    readonly note?: string;
+  };
+  readonly upperLimit?: {
+    readonly value: number;
+    readonly unit: MassUnit;
+    readonly source: string;
+  };
+  readonly evidenceGrade: Grade;
+  readonly references: readonly string[];
+}
+
+export interface MedicationClass {
+  readonly id: string;
+  readonly name: string;
+  readonly atcPrefixes: readonly string[];
+  readonly washoutDays: number;
+  readonly references?: readonly string[];
+}
+
+export interface Drug {
+  readonly atc: string;
+  readonly name: string;
+  readonly synonyms?: readonly string[];
+  readonly washoutDays?: number;
+}
+
+export interface Condition {
+  readonly id: string;
+  readonly name: string;
+  readonly icd10Prefixes: readonly string[];
+}
+
+export interface Symptom {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface ReasonCode {
+  readonly code: string;
+  readonly kind: 'block' | 'caution' | 'red-flag' | 'data' | 'indication' | 'deferral';
+  readonly severity?: Severity;
+  readonly urgency?: Urgency;
+  readonly title: string;
+}
+
+export interface FindingPattern {
+  readonly id: string;
+  readonly name: string;
+  readonly note?: string;
+}
+
+export interface Disclaimer {
+  readonly id: string;
+  readonly when: 'always' | 'urinary-neurotransmitter';
+  readonly text: string;
+  readonly references?: readonly string[];
+}
+
+export type ParamCatalog =
+  | 'analyte'
+  | 'questionnaire'
+  | 'item'
+  | 'symptom'
+  | 'vital'
+  | 'medication-class'
+  | 'condition'
+  | 'intervention'
+  | 'finding'
+  | 'reason-code';
+
+export interface FactDef {
+  readonly id: string;
+  readonly description: string;
+  readonly from: RuleKind;
+  readonly params?: Readonly<Record<string, ParamCatalog>>;
+  readonly returns: 'boolean' | 'number' | 'integer' | 'string';
+  readonly values?: readonly string[];
+  readonly nullable?: boolean;
+}
+
+/** The raw catalog files, as validated. */
+export interface CatalogFiles {
+  readonly analytes: { readonly analytes: readonly Analyte[] };
+  readonly units: { readonly families: readonly UnitFamily[] };
+  readonly labs: { readonly labs: readonly LabProfile[] };
+  readonly questionnaires: { readonly questionnaires: readonly Questionnaire[] };
+  readonly interventions: { readonly interventions: readonly Intervention[] };
+  readonly medications: {
+    readonly classes: readonly MedicationClass[];
+    readonly drugs: readonly Drug[];
+  };
+  readonly conditions: { readonly conditions: readonly Condition[] };
+  readonly symptoms: { readonly symptoms: readonly Symptom[] };
+  readonly 'reason-codes': { readonly codes: readonly ReasonCode[] };
+  readonly findings: { readonly patterns: readonly FindingPattern[] };
+  readonly disclaimers: { readonly disclaimers: readonly Disclaimer[] };
+  readonly facts: { readonly facts: readonly FactDef[] };
+}
+
+export const CATALOG_FILES = [
+  'analytes',
+  'units',
+  'labs',
+  'questionnaires',
+  'interventions',
+  'medications',
+  'conditions',
+  'symptoms',
+  'reason-codes',
+  'findings',
+  'disclaimers',
+  'facts',
+] as const satisfies readonly (keyof CatalogFiles)[];
+
+export const RULE_KINDS: readonly RuleKind[] = ['data', 'red-flag', 'finding', 'option', 'safety'];
+
+export const VITALS = ['temperatureC', 'heartRate', 'systolic', 'diastolic'] as const;
+export type VitalName = (typeof VITALS)[number];

@@ -1,0 +1,109 @@
+import { normaliseUnit } from '../facts/unit-text';
+import type {
+  Analyte,
+  CatalogFiles,
+  Condition,
+  Disclaimer,
+  Drug,
+  FactDef,
+  Intervention,
+  LabRange,
+  MedicationClass,
+  Questionnaire,
+  ReasonCode,
+  UnitDef,
+  UnitFamily,
+} from './catalog-types';
+
+export interface IndexedUnitFamily {
+  readonly family: UnitFamily;
+  readonly units: ReadonlyMap<string, UnitDef>;
+  readonly notNormalised: ReadonlySet<string>;
+}
+
+/** The catalog, indexed for look-ups on the hot path. Built once per ruleset load. */
+export interface Catalog {
+  readonly files: CatalogFiles;
+  readonly analytes: ReadonlyMap<string, Analyte>;
+  readonly unitFamilies: ReadonlyMap<string, IndexedUnitFamily>;
+  readonly labs: ReadonlyMap<string, ReadonlyMap<string, LabRange>>;
+  readonly questionnaires: ReadonlyMap<string, Questionnaire>;
+  readonly interventions: ReadonlyMap<string, Intervention>;
+  readonly interventionsByTag: ReadonlyMap<string, readonly string[]>;
+  readonly interventionByAtc: ReadonlyMap<string, Intervention>;
+  readonly medicationClasses: ReadonlyMap<string, MedicationClass>;
+  readonly drugsByName: ReadonlyMap<string, Drug>;
+  readonly drugsByAtc: ReadonlyMap<string, Drug>;
+  readonly conditions: ReadonlyMap<string, Condition>;
+  readonly symptoms: ReadonlySet<string>;
+  readonly reasonCodes: ReadonlyMap<string, ReasonCode>;
+  readonly findingIds: ReadonlySet<string>;
+  readonly disclaimers: readonly Disclaimer[];
+  readonly facts: ReadonlyMap<string, FactDef>;
+}
+
+function byKey<T, K extends keyof T>(items: readonly T[], key: K): Map<T[K], T> {
+  return new Map(items.map((item) => [item[key], item]));
+}
+
+export function indexCatalog(files: CatalogFiles): Catalog {
+  const unitFamilies = new Map<string, IndexedUnitFamily>();
+  for (const family of files.units.families) {
+    const units = new Map<string, UnitDef>();
+    for (const unit of family.units) {
+      for (const spelling of [unit.code, ...(unit.aliases ?? [])])
+        units.set(normaliseUnit(spelling), unit);
+    }
+    unitFamilies.set(family.id, {
+      family,
+      units,
+      notNormalised: new Set((family.notNormalised ?? []).map(normaliseUnit)),
+    });
+  }
+
+  const interventionsByTag = new Map<string, string[]>();
+  for (const intervention of files.interventions.interventions) {
+    for (const tag of intervention.tags ?? []) {
+      const list = interventionsByTag.get(tag) ?? [];
+      list.push(intervention.id);
+      interventionsByTag.set(tag, list);
+    }
+  }
+
+  const drugsByName = new Map<string, Drug>();
+  for (const drug of files.medications.drugs) {
+    for (const name of [drug.name, ...(drug.synonyms ?? [])])
+      drugsByName.set(name.toLowerCase(), drug);
+  }
+
+  const findingIds = new Set<string>(files.findings.patterns.map((p) => p.id));
+  for (const q of files.questionnaires.questionnaires) findingIds.add(`${q.id}-severity`);
+  for (const a of files.analytes.analytes) {
+    findingIds.add(`${a.id}-low`);
+    findingIds.add(`${a.id}-high`);
+  }
+
+  const interventionByAtc = new Map<string, Intervention>();
+  for (const i of files.interventions.interventions)
+    if (i.atc !== undefined) interventionByAtc.set(i.atc, i);
+
+  return {
+    files,
+    analytes: byKey(files.analytes.analytes, 'id'),
+    unitFamilies,
+    labs: new Map(files.labs.labs.map((lab) => [lab.id, byKey(lab.ranges, 'analyte')])),
+    questionnaires: byKey(files.questionnaires.questionnaires, 'id'),
+    interventions: byKey(files.interventions.interventions, 'id'),
+    interventionsByTag,
+    interventionByAtc,
+    medicationClasses: byKey(files.medications.classes, 'id'),
+    drugsByName,
+    drugsByAtc: byKey(files.medications.drugs, 'atc'),
+    conditions: byKey(files.conditions.conditions, 'id'),
+    symptoms: new Set(files.symptoms.symptoms.map((s) => s.id)),
+    reasonCodes: byKey(files['reason-codes'].codes, 'code'),
+    findingIds,
+    disclaimers: files.disclaimers.disclaimers,
+    facts: byKey(files.facts.facts, 'id'),
+  };
+}

@@ -1,0 +1,143 @@
+import {
+  isAlias,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  LineCounter,
+  Parser,
+  parseDocument,
+  visit,
+} from 'yaml';
+import type { Document, Node } from 'yaml';
+import type { Issue } from '../lib/issue';
+
+/** A parsed YAML file that still knows where every node came from. */
+export interface YamlSource {
+  readonly file: string;
+  readonly data: unknown;
+  /** `file:line:column` of the node at a JSON path (or of its nearest existing ancestor). */
+  locate(path: readonly (string | number)[], key?: string): { line: number; column: number };
+}
+
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Hardened parse: YAML 1.2 core schema, unique keys, a single document; directives, explicit tags,
+ * anchors/aliases and prototype-polluting keys are problems, never silently accepted.
+ */
+export function parseYamlSource(
+  file: string,
+  text: string,
+):
+  | { source: YamlSource; issues: readonly Issue[] }
+  | { source: undefined; issues: readonly Issue[] } {
+  const lineCounter = new LineCounter();
+  const issues: Issue[] = [];
+  const at = (offset: number, code: string, message: string): void => {
+    const pos = lineCounter.linePos(offset);
+    issues.push({ code, message, file, line: pos.line, column: pos.col });
+  };
+
+  let documents = 0;
+  for (const token of new Parser(lineCounter.addNewLine).parse(text)) {
+    if (token.type === 'directive') {
+      at(
+        token.offset,
+        'YAML-DIRECTIVE',
+        `directives are not allowed (${token.source.slice(0, 20)})`,
+      );
+    } else if (token.type === 'document') {
+      documents += 1;
+      if (documents === 2)
+        at(token.offset, 'YAML-MULTI-DOCUMENT', 'a rule file holds exactly one YAML document');
+    }
+  }
+  // The parser above filled lineCounter; parseDocument must not add the same lines twice.
+  const doc = parseDocument(text, {
+    version: '1.2',
+    schema: 'core',
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+  });
+  for (const error of doc.errors) {
+    const code = error.code === 'DUPLICATE_KEY' ? 'YAML-DUPLICATE-KEY' : 'YAML-SYNTAX';
+    at(error.pos[0], code, error.message.split('\n')[0] ?? error.code);
+  }
+  if (doc.errors.length === 0) checkNodes(doc, at);
+  if (issues.length > 0) return { source: undefined, issues };
+
+  const data: unknown = doc.toJS({ maxAliasCount: 0 });
+  return {
+    source: {
+      file,
+      data,
+      locate: (path, key) => {
+        const offset = offsetOf(doc, path, key);
+        const pos = lineCounter.linePos(offset);
+        return { line: pos.line, column: pos.col };
+      },
+    },
+    issues: [],
+  };
+}
+
+function checkNodes(
+  doc: Document,
+  at: (offset: number, code: string, message: string) => void,
+): void {
+  visit(doc, {
+    Alias(_key, node) {
+      at(node.range?.[0] ?? 0, 'YAML-ALIAS', `aliases are not allowed (*${node.source})`);
+    },
+    Node(_key, node) {
+      if (node.anchor !== undefined)
+        at(node.range?.[0] ?? 0, 'YAML-ALIAS', `anchors are not allowed (&${node.anchor})`);
+      if (node.tag !== undefined)
+        at(node.range?.[0] ?? 0, 'YAML-TAG', `explicit tags are not allowed (${node.tag})`);
+    },
+    Pair(_key, pair) {
+      const key = pair.key;
+      if (isScalar(key) && typeof key.value === 'string' && FORBIDDEN_KEYS.has(key.value)) {
+        at(key.range?.[0] ?? 0, 'YAML-FORBIDDEN-KEY', `the key "${key.value}" is not allowed`);
+      } else if (isNode(key) && !isScalar(key)) {
+        at(key.range?.[0] ?? 0, 'YAML-SYNTAX', 'mapping keys must be plain scalars');
+      }
+    },
+  });
+}
+
+/** Offset of the deepest node along `path`; with `key`, of that key inside the map at `path`. */
+function offsetOf(doc: Document, path: readonly (string | number)[], key?: string): number {
+  let node: unknown = doc.contents;
+  let offset = rangeStart(node);
+  for (const segment of path) {
+    const next = isNode(node) && !isAlias(node) ? childOf(node, segment) : undefined;
+    if (next === undefined) return offset;
+    node = next;
+    offset = rangeStart(node, offset);
+  }
+  if (key !== undefined && isMap(node)) {
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
+    if (pair !== undefined && isScalar(pair.key)) return pair.key.range?.[0] ?? offset;
+  }
+  return offset;
+}
+
+function childOf(node: Node, segment: string | number): unknown {
+  if (isMap(node)) {
+    const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+    return pair?.value ?? undefined;
+  }
+  if ('items' in node && Array.isArray(node.items)) {
+    const index = typeof segment === 'number' ? segment : Number(segment);
+    return node.items[index];
+  }
+  return undefined;
+}
+
+function rangeStart(node: unknown, fallback = 0): number {
+  if (isNode(node) && node.range) return node.range[0];
+  return fallback;
+}
