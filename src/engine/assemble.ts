@@ -26,7 +26,19 @@ const URGENCY_ORDER = ['emergency', 'same-day', 'urgent', 'routine'] as const;
 const TYPE_ORDER = ['referral', 'therapy', 'supplement'] as const;
 /** Red flags of these urgencies take the supplement workflow off the table for now. */
 const DEFERRING_URGENCIES: ReadonlySet<string> = new Set(['emergency', 'same-day']);
-const HOLDING_DATA_CODES = ['DATA-MEDS-UNATTESTED', 'DATA-MED-UNKNOWN'] as const;
+/**
+ * Missing data that holds agents back until it is supplied: an incomplete medication list holds
+ * every agent that has an interaction rule; an unknown PHQ-9 item 9 (self-harm) holds every
+ * supplement, as a same-day red flag would, until item 9 is asked.
+ */
+const HOLDING_DATA: readonly {
+  readonly code: string;
+  readonly holds: 'interaction-agents' | 'supplements';
+}[] = [
+  { code: 'DATA-MEDS-UNATTESTED', holds: 'interaction-agents' },
+  { code: 'DATA-MED-UNKNOWN', holds: 'interaction-agents' },
+  { code: 'DATA-ITEM9-MISSING', holds: 'supplements' },
+];
 
 export function assemble(
   ruleset: Ruleset,
@@ -109,15 +121,16 @@ export function assemble(
   // Holds that come from the situation, not from one agent's rule.
   const deferringFlags = redFlags.filter((f) => DEFERRING_URGENCIES.has(f.urgency));
   // Detected by the fact layer, so the hold applies even if no data rule covers the code.
-  const holdingData: ReasonOut[] = HOLDING_DATA_CODES.filter((code) =>
+  const holdingData = HOLDING_DATA.filter(({ code }) =>
     model.problems.some((p) => p.code === code),
-  ).map((code) => {
+  ).map(({ code, holds }) => {
     const rule = fired.find((r) => 'dataIssue' in r.then && r.then.dataIssue.code === code);
     const message =
       rule && 'dataIssue' in rule.then
         ? rule.then.dataIssue.message
         : (catalog.reasonCodes.get(code)?.title ?? code);
-    return { code, kind: 'deferral', ...(rule ? ref(rule) : {}), message };
+    const reason: ReasonOut = { code, kind: 'deferral', ...(rule ? ref(rule) : {}), message };
+    return { holds, reason };
   });
   for (const [id, list] of reasons) {
     const intervention = catalog.interventions.get(id);
@@ -129,7 +142,9 @@ export function assemble(
         ...ref(flag.rule),
         message: `Held back: ${flag.action}`,
       });
-    if (ruleset.compiled.interactionAgents.has(id)) list.push(...holdingData);
+    for (const { holds, reason } of holdingData) {
+      if (holds === 'supplements' || ruleset.compiled.interactionAgents.has(id)) list.push(reason);
+    }
   }
 
   const interventions: InterventionOut[] = [];

@@ -7,7 +7,7 @@ import type { BiomarkerFact, DataProblem, FactModel, QuestionnaireFact } from '.
 import { bandOf, questionnaireProblems, totalOf } from './questionnaires';
 import { classify, resolveRange } from './ranges';
 import type { AgentInput, EvaluationRequest } from './request-types';
-import { convertMass, doseUnitToMass, toCanonical } from './units';
+import { convertMass, doseUnitToMass, toCanonical, toSignificant } from './units';
 
 export interface RequestProblem {
   readonly pointer: string;
@@ -90,7 +90,9 @@ export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactMo
         fact = {
           status: classify(value.value, range.range),
           value: value.value,
-          ulnMultiple: high !== undefined && high > 0 ? value.value / high : null,
+          // A ratio of two separately rounded values can land a hair under N (2.99999999999): 9
+          // significant figures keep "exactly 3× ULN" at 3 whatever the unit.
+          ulnMultiple: high !== undefined && high > 0 ? toSignificant(value.value / high, 9) : null,
           pointer,
         };
       }

@@ -10,6 +10,15 @@ export type Converted =
   | { readonly ok: false; readonly problem: UnitProblem };
 
 /**
+ * Rounds away binary floating-point noise (4.03 mg/g × 1000 is 4030.0000000000005 µg/g; 2.01 / 0.67
+ * is 2.9999999999999996) so that a value on an inclusive limit, or at exactly N × ULN, stays on it
+ * whichever unit it was written in. 12 significant figures is far beyond any lab's precision.
+ */
+export function toSignificant(x: number, digits = 12): number {
+  return Number.isFinite(x) ? Number(x.toPrecision(digits)) : x;
+}
+
+/**
  * A value in the analyte's canonical unit: value × factor, and for molar creatinine ratios
  * × molarMass / creatinineMolarMass (clinical-reference §1.6).
  */
@@ -40,7 +49,7 @@ export function toCanonical(
   const canonicalKey = normaliseUnit(family.family.canonical);
   return {
     ok: true,
-    value: value * factor,
+    value: toSignificant(value * factor),
     converted: normaliseUnit(def.code) !== canonicalKey && key !== canonicalKey,
   };
 }
