@@ -151,6 +151,13 @@ export function assemble(
   for (const [id, list] of reasons) {
     const intervention = catalog.interventions.get(id);
     if (!intervention) continue;
+    // A caution or hold on an agent nobody asked about, takes or has an indication for would
+    // read as an offer; blocks are always shown, as safety information.
+    const relevant =
+      model.requested.has(id) ||
+      model.supplementsTaken.has(id) ||
+      list.some((r) => r.kind === 'indication' || r.kind === 'block');
+    if (!relevant) continue;
     interventions.push(toIntervention(intervention, list, model.requested.has(id)));
   }
   interventions.sort(

@@ -32,10 +32,9 @@ export const FACTS: Readonly<Record<string, FactImpl>> = {
   pregnancy: (m) => m.pregnancy,
   lactating: (m) => m.lactating,
   'biomarker-status': (m, _s, p) => m.biomarkers.get(str(p, 'analyte'))?.status ?? 'absent',
-  'biomarker-value': (m, _s, p) => {
-    const b = m.biomarkers.get(str(p, 'analyte'));
-    return b === undefined || b.status === 'uninterpretable' ? null : b.value;
-  },
+  // The value is known whenever its unit was understood, even without a reference range
+  // (an eGFR below 30 matters whatever range the lab printed).
+  'biomarker-value': (m, _s, p) => m.biomarkers.get(str(p, 'analyte'))?.value ?? null,
   'biomarker-uln-multiple': (m, _s, p) => m.biomarkers.get(str(p, 'analyte'))?.ulnMultiple ?? null,
   'questionnaire-total': (m, _s, p) => m.questionnaires.get(str(p, 'instrument'))?.total ?? null,
   'questionnaire-band': (m, _s, p) => m.questionnaires.get(str(p, 'instrument'))?.band ?? null,
