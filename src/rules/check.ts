@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Issue } from '../lib/issue';
+import { FACTS } from '../facts/registry';
 import { normaliseUnit } from '../facts/unit-text';
 import type { Catalog } from './catalog';
 import type { FactDef, ParamCatalog, RuleKind } from './catalog-types';
@@ -32,7 +33,11 @@ export function loincCheckDigitOk(code: string): boolean {
   return (10 - (sum % 10)) % 10 === Number(check);
 }
 
-export function checkCatalog(catalog: Catalog, at: Locator): Issue[] {
+export function checkCatalog(
+  catalog: Catalog,
+  at: Locator,
+  implemented: Readonly<Record<string, unknown>> = FACTS,
+): Issue[] {
   const issues: Issue[] = [];
   const add = (
     code: string,
@@ -172,28 +177,57 @@ export function checkCatalog(catalog: Catalog, at: Locator): Issue[] {
     if (c.kind === 'red-flag' && c.urgency === undefined)
       add('CATALOG-URGENCY-MISSING', `${c.code} needs an urgency`, 'reason-codes', ['codes', i]);
   });
-  const lists: [string, string, string, readonly string[]][] = [
-    ['reason code', 'reason-codes', 'codes', f['reason-codes'].codes.map((c) => c.code)],
+  const lists: [string, string, string, string, readonly string[]][] = [
+    ['reason code', 'reason-codes', 'codes', 'code', f['reason-codes'].codes.map((c) => c.code)],
     [
       'intervention',
       'interventions',
       'interventions',
+      'id',
       f.interventions.interventions.map((x) => x.id),
     ],
-    ['analyte', 'analytes', 'analytes', f.analytes.analytes.map((x) => x.id)],
+    ['analyte', 'analytes', 'analytes', 'id', f.analytes.analytes.map((x) => x.id)],
   ];
-  for (const [what, file, key, ids] of lists) {
-    for (const id of duplicates(ids))
-      add('CATALOG-DUPLICATE-ID', `${what} ${id} is listed twice`, file, [key]);
+  for (const [what, file, key, idField, ids] of lists) {
+    // Reported at each repeat, so the message points at the entry to remove or rename.
+    for (const i of repeats(ids))
+      add('CATALOG-DUPLICATE-ID', `${what} ${String(ids[i])} is listed twice`, file, [
+        key,
+        i,
+        idField,
+      ]);
+  }
+  // facts.yaml and the fact implementations must agree: a rule may only read a fact that exists.
+  f.facts.facts.forEach((fact, i) => {
+    if (!Object.hasOwn(implemented, fact.id))
+      add(
+        'CATALOG-FACT-UNIMPLEMENTED',
+        `fact "${fact.id}" has no implementation in the service (src/facts/registry.ts)`,
+        'facts',
+        ['facts', i, 'id'],
+      );
+  });
+  for (const id of Object.keys(implemented)) {
+    if (!catalog.facts.has(id))
+      add(
+        'CATALOG-FACT-UNDECLARED',
+        `the service implements fact "${id}" but facts.yaml does not declare it`,
+        'facts',
+        ['facts'],
+      );
   }
   return issues;
 }
 
-function duplicates(ids: readonly string[]): string[] {
+/** Indexes of entries whose id already appeared earlier in the list. */
+function repeats(ids: readonly string[]): number[] {
   const seen = new Set<string>();
-  const dup = new Set<string>();
-  for (const id of ids) (seen.has(id) ? dup : seen).add(id);
-  return [...dup];
+  const out: number[] = [];
+  ids.forEach((id, i) => {
+    if (seen.has(id)) out.push(i);
+    seen.add(id);
+  });
+  return out;
 }
 
 const NUMERIC_OPERATORS = new Set([

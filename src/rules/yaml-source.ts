@@ -62,10 +62,12 @@ export function parseYamlSource(
     strict: true,
   });
   for (const error of doc.errors) {
+    // Already reported above as YAML-MULTI-DOCUMENT, in the service's own words.
+    if (error.code === 'MULTIPLE_DOCS' && documents > 1) continue;
     const code = error.code === 'DUPLICATE_KEY' ? 'YAML-DUPLICATE-KEY' : 'YAML-SYNTAX';
     at(error.pos[0], code, error.message.split('\n')[0] ?? error.code);
   }
-  if (doc.errors.length === 0) checkNodes(doc, at);
+  if (doc.errors.length === 0) checkNodes(doc, text, at);
   if (issues.length > 0) return { source: undefined, issues };
 
   const data: unknown = doc.toJS({ maxAliasCount: 0 });
@@ -83,8 +85,23 @@ export function parseYamlSource(
   };
 }
 
+/**
+ * Where a node's anchor (`&name`) or tag (`!tag`) is written: the node's range starts after its
+ * properties, which may even sit on the line before (a block collection), so search back for them.
+ */
+function propertyOffset(text: string, nodeStart: number, marker: string): number {
+  let found = text.lastIndexOf(marker, nodeStart);
+  if (found < 0) return nodeStart;
+  // A tag is one token (`!!str`, `!local`, `!e!tag`): back up to where it starts.
+  while (found > 0 && !/[\s,[\]{}]/.test(text.charAt(found - 1))) found -= 1;
+  // Only properties (anchor, tag) and whitespace may stand between them and the node.
+  const between = text.slice(found, nodeStart);
+  return /^[&!]\S*(\s+[&!]\S*)?\s*$/.test(between) ? found : nodeStart;
+}
+
 function checkNodes(
   doc: Document,
+  text: string,
   at: (offset: number, code: string, message: string) => void,
 ): void {
   visit(doc, {
@@ -92,10 +109,19 @@ function checkNodes(
       at(node.range?.[0] ?? 0, 'YAML-ALIAS', `aliases are not allowed (*${node.source})`);
     },
     Node(_key, node) {
+      const start = node.range?.[0] ?? 0;
       if (node.anchor !== undefined)
-        at(node.range?.[0] ?? 0, 'YAML-ALIAS', `anchors are not allowed (&${node.anchor})`);
+        at(
+          propertyOffset(text, start, `&${node.anchor}`),
+          'YAML-ALIAS',
+          `anchors are not allowed (&${node.anchor})`,
+        );
       if (node.tag !== undefined)
-        at(node.range?.[0] ?? 0, 'YAML-TAG', `explicit tags are not allowed (${node.tag})`);
+        at(
+          propertyOffset(text, start, '!'),
+          'YAML-TAG',
+          `explicit tags are not allowed (${node.tag})`,
+        );
     },
     Pair(_key, pair) {
       const key = pair.key;
