@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { locals } from '../context';
+import { reloadErrorJson } from '../ruleset-store';
 import type { RulesetStore } from '../ruleset-store';
 
 export function healthRoutes(store: RulesetStore, isDraining: () => boolean): Router {
@@ -12,6 +13,8 @@ export function healthRoutes(store: RulesetStore, isDraining: () => boolean): Ro
     locals(res).route = '/readyz';
     const active = store.get();
     const ready = active !== undefined && !isDraining();
+    // A rejected reload leaves the last good ruleset serving: still ready, but say why.
+    const reloadError = store.lastReloadError();
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : isDraining() ? 'draining' : 'loading',
       ...(active
@@ -24,6 +27,7 @@ export function healthRoutes(store: RulesetStore, isDraining: () => boolean): Ro
             },
           }
         : {}),
+      ...(reloadError ? { lastReloadError: reloadErrorJson(reloadError) } : {}),
     });
   });
   return router;

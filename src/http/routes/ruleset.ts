@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Response } from 'express';
 import { locals } from '../context';
 import { ProblemError } from '../problems';
+import { reloadErrorJson } from '../ruleset-store';
 import type { ActiveRuleset, RulesetStore } from '../ruleset-store';
 
 function requireActive(store: RulesetStore, res: Response, route: string): ActiveRuleset {
@@ -19,12 +20,14 @@ export function rulesetRoutes(store: RulesetStore): Router {
     const { ruleset } = requireActive(store, res, '/v1/ruleset');
     const counts: Record<string, number> = {};
     for (const [kind, rules] of ruleset.compiled.activeByKind) counts[kind] = rules.length;
+    const reloadError = store.lastReloadError();
     res.json({
       id: ruleset.manifest.id,
       version: ruleset.manifest.version,
       title: ruleset.manifest.title,
       hash: ruleset.hash,
       loadedAt: ruleset.loadedAt,
+      lastReloadError: reloadError ? reloadErrorJson(reloadError) : null,
       activeRules: counts,
       rules: ruleset.rules.map((r) => ({
         id: r.id,

@@ -1,0 +1,99 @@
+import type { EvaluationResponse } from '../engine/response-types';
+import type { EvaluationResult } from './evaluate';
+
+/** What a reviewer compares between two rulesets: outcomes, not wording or trace. */
+export interface OutcomeSignature {
+  readonly rejected?: string;
+  readonly redFlags: ReadonlyMap<string, string>;
+  readonly findings: ReadonlyMap<string, string>;
+  readonly interventions: ReadonlyMap<string, { status: string; reasons: readonly string[] }>;
+  readonly dataIssues: ReadonlyMap<string, string>;
+  readonly fired: ReadonlySet<string>;
+}
+
+const none: OutcomeSignature = {
+  redFlags: new Map(),
+  findings: new Map(),
+  interventions: new Map(),
+  dataIssues: new Map(),
+  fired: new Set(),
+};
+
+export function signatureOf(result: EvaluationResult): OutcomeSignature {
+  if (!result.ok) return { ...none, rejected: result.rejected.split(' ')[0] ?? 'refused' };
+  const r: EvaluationResponse = result.response;
+  return {
+    redFlags: new Map(r.redFlags.map((f) => [f.code, f.urgency])),
+    findings: new Map(r.findings.map((f) => [f.id, f.band ?? ''])),
+    interventions: new Map(
+      r.interventions.map((i) => [
+        i.id,
+        { status: i.status, reasons: [...new Set(i.reasons.map((x) => x.code))].sort() },
+      ]),
+    ),
+    dataIssues: new Map(
+      [...new Set(r.dataIssues.map((d) => d.code))].sort().map((c) => [c, c] as const),
+    ),
+    fired: new Set(r.hits.map((h) => h.ruleId)),
+  };
+}
+
+/** One difference: the line a reviewer reads, and the codes or ids a rule outcome would name. */
+export interface Change {
+  readonly text: string;
+  readonly keys: readonly string[];
+}
+
+function mapChanges(
+  what: string,
+  a: ReadonlyMap<string, string>,
+  b: ReadonlyMap<string, string>,
+  show: (v: string) => string,
+): Change[] {
+  const out: Change[] = [];
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (w === undefined) out.push({ text: `${what} ${k}${show(v)}: removed`, keys: [k] });
+    else if (w !== v) out.push({ text: `${what} ${k}:${show(v)} →${show(w)}`, keys: [k] });
+  }
+  for (const [k, w] of b)
+    if (!a.has(k)) out.push({ text: `${what} ${k}${show(w)}: added`, keys: [k] });
+  return out;
+}
+
+/** One change per difference, in a stable order; empty when the outcome is the same. */
+export function outcomeChanges(a: OutcomeSignature, b: OutcomeSignature): Change[] {
+  if (a.rejected !== undefined || b.rejected !== undefined) {
+    if (a.rejected === b.rejected) return [];
+    return [
+      { text: `request: ${a.rejected ?? 'accepted'} → ${b.rejected ?? 'accepted'}`, keys: [] },
+    ];
+  }
+  const out = [
+    ...mapChanges('red flag', a.redFlags, b.redFlags, (urgency) => ` (${urgency})`),
+    ...mapChanges('finding', a.findings, b.findings, (band) => (band === '' ? '' : ` (${band})`)),
+    ...mapChanges('data issue', a.dataIssues, b.dataIssues, () => ''),
+  ];
+  for (const [id, x] of a.interventions) {
+    const y = b.interventions.get(id);
+    if (!y) {
+      out.push({ text: `intervention ${id}: ${x.status} → not offered`, keys: x.reasons });
+      continue;
+    }
+    const gained = y.reasons.filter((r) => !x.reasons.includes(r));
+    const lost = x.reasons.filter((r) => !y.reasons.includes(r));
+    if (x.status === y.status && gained.length === 0 && lost.length === 0) continue;
+    const reasons = [...gained.map((r) => `+${r}`), ...lost.map((r) => `-${r}`)].join(' ');
+    out.push({
+      text: `intervention ${id}: ${x.status} → ${y.status}${reasons === '' ? '' : ` (${reasons})`}`,
+      keys: [...gained, ...lost],
+    });
+  }
+  for (const [id, y] of b.interventions)
+    if (!a.interventions.has(id))
+      out.push({
+        text: `intervention ${id}: not offered → ${y.status} (${y.reasons.map((r) => `+${r}`).join(' ')})`,
+        keys: y.reasons,
+      });
+  return out;
+}

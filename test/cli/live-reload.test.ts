@@ -1,0 +1,210 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import Transport from 'winston-transport';
+import { createApp } from '../../src/http/app';
+import { createReloader } from '../../src/http/reload';
+import { isLoopback } from '../../src/http/routes/admin';
+import { RulesetStore } from '../../src/http/ruleset-store';
+import { createLogger } from '../../src/lib/logger';
+import { loadRuleset } from '../../src/rules/load';
+import { watchRules } from '../../src/rules/watch';
+import type { RulesWatcher } from '../../src/rules/watch';
+import { FIXTURES, fixtureRules, removeTempDirs } from './support';
+
+class MemoryTransport extends Transport {
+  readonly lines: string[] = [];
+  override log(info: unknown, next: () => void): void {
+    this.lines.push(JSON.stringify(info));
+    next();
+  }
+}
+
+const ADMIN_KEY = 'cli-test-admin-key-0123456789abcdef';
+const watchers: RulesWatcher[] = [];
+
+afterEach(() => {
+  for (const w of watchers.splice(0)) w.close();
+});
+afterAll(removeTempDirs);
+
+function serve(options: { watch: boolean }) {
+  const rules = fixtureRules();
+  const loaded = loadRuleset(rules);
+  if (!loaded.ok) throw new Error('fixture ruleset does not load');
+  const store = new RulesetStore();
+  store.set(loaded.ruleset);
+  const transport = new MemoryTransport();
+  const logger = createLogger('debug', [transport]);
+  const stderr: string[] = [];
+  const reload = createReloader(store, rules, logger, (line) => stderr.push(line));
+  if (options.watch) watchers.push(watchRules(rules, reload, { debounceMs: 50 }));
+  const app = createApp({
+    store,
+    logger,
+    reload,
+    auth: {
+      apiKeyDigests: [],
+      adminKeyDigests: [createHash('sha256').update(ADMIN_KEY).digest('hex')],
+    },
+  });
+  return { app, rules, logs: transport.lines, stderr, hash: loaded.ruleset.hash };
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 8000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const pheoVersion = (body: { rules: { id: string; version: number }[] }): number | undefined =>
+  body.rules.find((r) => r.id === 'red-flag.pheochromocytoma')?.version;
+
+const at2_5x = {
+  patient: { age: 50, sex: 'female', pregnancy: 'not-pregnant' },
+  medications: { attested: true, items: [] },
+  biomarkers: [
+    { analyte: 'normetanephrine', value: 250, unit: 'ug/g', referenceRange: { low: 0, high: 100 } },
+  ],
+};
+
+const variantFile = (variant: string, rel: string): string =>
+  fs.readFileSync(path.join(FIXTURES, 'variants', variant, rel), 'utf8');
+
+describe('live reload (npm run dev watches rules/)', () => {
+  it('when a rule file is edited well, then the new ruleset is swapped in whole and answers at once', async () => {
+    const { app, rules, hash } = serve({ watch: true });
+    const before = await request(app).post('/v1/evaluations').send(at2_5x);
+    expect(before.body.redFlags).toEqual([]);
+
+    fs.writeFileSync(
+      path.join(rules, 'red-flags', 'pheochromocytoma.yaml'),
+      variantFile('v2', 'red-flags/pheochromocytoma.yaml'),
+    );
+    const body = await until(async () => {
+      const res = await request(app).get('/v1/ruleset');
+      const info = res.body as { hash: string; lastReloadError: unknown } & Parameters<
+        typeof pheoVersion
+      >[0];
+      return pheoVersion(info) === 2 ? info : undefined;
+    }, 'the v2 rule to be served');
+    expect(body.hash).not.toBe(hash);
+    expect(body.lastReloadError).toBeNull();
+
+    const after = await request(app).post('/v1/evaluations').send(at2_5x);
+    expect(after.body.redFlags.map((f: { code: string }) => f.code)).toEqual(['RF-PHEO']);
+  });
+
+  it('when an edit breaks a rule, then the last good ruleset keeps serving and /readyz and /v1/ruleset show the problems', async () => {
+    const { app, rules, hash, logs, stderr } = serve({ watch: true });
+    fs.writeFileSync(
+      path.join(rules, 'safety', 'sero-maoi.yaml'),
+      variantFile('schema', 'safety/sero-maoi.yaml'),
+    );
+    const ready = await until(async () => {
+      const res = await request(app).get('/readyz');
+      return res.body.lastReloadError ? res : undefined;
+    }, 'the reload error');
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('ready');
+    expect(ready.body.ruleset.hash).toBe(hash);
+    expect(ready.body.lastReloadError.issues).toEqual([
+      {
+        code: 'SCHEMA',
+        message: 'missing property "grade" at /rules/0/evidence',
+        file: 'rules/safety/sero-maoi.yaml',
+        line: 10,
+        column: 7,
+        text: 'rules/safety/sero-maoi.yaml:10:7  SCHEMA  missing property "grade" at /rules/0/evidence',
+      },
+    ]);
+
+    const info = await request(app).get('/v1/ruleset');
+    expect(info.body.hash).toBe(hash);
+    expect(info.body.lastReloadError.issues[0].code).toBe('SCHEMA');
+    expect(typeof info.body.lastReloadError.at).toBe('string');
+
+    // Still serving the old rules: the MAOI block works.
+    const res = await request(app)
+      .post('/v1/evaluations')
+      .send({
+        patient: { age: 45, sex: 'male' },
+        medications: { attested: true, items: [{ name: 'phenelzine', status: 'active' }] },
+        requested: ['5-htp'],
+      });
+    expect(res.body.interventions[0]).toMatchObject({ id: '5-htp', status: 'blocked' });
+
+    // The file:line:column lines go to stderr; the structured log carries codes only.
+    expect(stderr).toContain(
+      'rules/safety/sero-maoi.yaml:10:7  SCHEMA  missing property "grade" at /rules/0/evidence',
+    );
+    const rejected = logs
+      .map((l) => JSON.parse(l) as { message: string; issues?: string[] })
+      .filter((l) => l.message.includes('reload rejected'));
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(rejected[0]?.issues).toEqual(['SCHEMA']);
+    expect(logs.join('\n')).not.toContain('sero-maoi.yaml');
+
+    // Fixing the file clears the error.
+    fs.writeFileSync(
+      path.join(rules, 'safety', 'sero-maoi.yaml'),
+      fs.readFileSync(path.join(FIXTURES, 'rules', 'safety', 'sero-maoi.yaml'), 'utf8'),
+    );
+    await until(async () => {
+      const r = await request(app).get('/readyz');
+      return r.body.lastReloadError === undefined ? r : undefined;
+    }, 'the error to clear');
+  });
+});
+
+describe('POST /v1/admin/reload', () => {
+  it('when the ruleset on disk is good, then an admin on loopback reloads it', async () => {
+    const { app, rules } = serve({ watch: false });
+    fs.writeFileSync(
+      path.join(rules, 'red-flags', 'pheochromocytoma.yaml'),
+      variantFile('v2', 'red-flags/pheochromocytoma.yaml'),
+    );
+    const res = await request(app).post('/v1/admin/reload').set('x-api-key', ADMIN_KEY);
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('reloaded');
+    expect(pheoVersion((await request(app).get('/v1/ruleset')).body)).toBe(2);
+
+    const again = await request(app).post('/v1/admin/reload').set('x-api-key', ADMIN_KEY);
+    expect(again.body.status).toBe('unchanged');
+  });
+
+  it('when the ruleset on disk is bad, then 422 RULESET-REJECTED and the old one keeps serving', async () => {
+    const { app, rules, hash } = serve({ watch: false });
+    fs.writeFileSync(path.join(rules, 'safety', 'sero-maoi.yaml'), 'rules: [\n');
+    const res = await request(app).post('/v1/admin/reload').set('x-api-key', ADMIN_KEY);
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body.code).toBe('RULESET-REJECTED');
+    expect(res.body.detail).toContain('YAML-SYNTAX');
+    expect((await request(app).get('/v1/ruleset')).body.hash).toBe(hash);
+  });
+
+  it('when no admin key is sent, then the reload is refused', async () => {
+    const { app } = serve({ watch: false });
+    const res = await request(app).post('/v1/admin/reload');
+    expect(res.status).toBe(401);
+  });
+
+  it.each([
+    ['127.0.0.1', true],
+    ['127.8.9.10', true],
+    ['::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['10.0.0.1', false],
+    ['::ffff:192.168.1.4', false],
+    ['fe80::1', false],
+    [undefined, false],
+  ])('when the peer address is %s, then loopback is %s', (address, expected) => {
+    expect(isLoopback(address)).toBe(expected);
+  });
+});

@@ -1,0 +1,102 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { main } from '../../src/cli/main';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'cli');
+export const FIXTURE_CASES = path.join(FIXTURES, 'cases');
+
+const made: string[] = [];
+
+export function tempDir(prefix = 'ntcds-cli-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes every folder tempDir() made in this test file. */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A fixture ruleset in a fresh temporary folder: the shipped manifest and catalog, the fixture
+ * rules and their lock (test/fixtures/cli/rules/), then the files of `variant` laid over them.
+ */
+export function fixtureRules(variant?: string): string {
+  const dir = path.join(tempDir(), 'rules');
+  fs.mkdirSync(dir);
+  fs.cpSync(path.join(ROOT, 'rules', 'catalog'), path.join(dir, 'catalog'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'rules', 'manifest.yaml'), path.join(dir, 'manifest.yaml'));
+  fs.cpSync(path.join(FIXTURES, 'rules'), dir, { recursive: true });
+  if (variant !== undefined)
+    fs.cpSync(path.join(FIXTURES, 'variants', variant), dir, { recursive: true });
+  return dir;
+}
+
+/** A copy of the fixture cases without the ones named. */
+export function casesWithout(...names: string[]): string {
+  const dir = tempDir();
+  for (const f of fs.readdirSync(FIXTURE_CASES))
+    if (!names.some((n) => f.startsWith(n)))
+      fs.copyFileSync(path.join(FIXTURE_CASES, f), path.join(dir, f));
+  return dir;
+}
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The CLI's main() in this process, output captured (fast; most tests use it). */
+export async function cli(argv: readonly string[], cwd: string, stdin = ''): Promise<CliRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(
+    argv,
+    { cwd, out: (t) => out.push(t), err: (t) => err.push(t) },
+    () => stdin,
+  );
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+let built: string | undefined;
+
+/**
+ * Compiles src/ once for this test file into node_modules/.cache (not dist/, which the npm
+ * scripts own), and returns the path of the compiled CLI. tsc emits even when some other file
+ * fails to typecheck; the typecheck itself is CI's job.
+ */
+export function buildCli(): string {
+  if (built !== undefined) return built;
+  const outDir = path.join(ROOT, 'node_modules', '.cache', `ntcds-cli-test-${String(process.pid)}`);
+  try {
+    execFileSync(
+      process.execPath,
+      [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir],
+      { cwd: ROOT, stdio: 'pipe' },
+    );
+  } catch {
+    // Type errors elsewhere still emit JavaScript; a missing main.js below is the real failure.
+  }
+  const mainJs = path.join(outDir, 'src', 'cli', 'main.js');
+  if (!fs.existsSync(mainJs)) throw new Error(`the CLI did not compile to ${mainJs}`);
+  made.push(outDir);
+  built = outDir;
+  return outDir;
+}
+
+/** The compiled CLI as a real child process: `node <out>/src/cli/main.js ...argv`. */
+export function runChild(argv: readonly string[], cwd: string, input?: string): CliRun {
+  const outDir = buildCli();
+  const r = spawnSync(process.execPath, [path.join(outDir, 'src', 'cli', 'main.js'), ...argv], {
+    cwd,
+    encoding: 'utf8',
+    ...(input === undefined ? {} : { input }),
+    timeout: 60000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
