@@ -2,6 +2,42 @@ import path from 'node:path';
 import { projectRoot } from './lib/paths';
 import { createAjv } from './rules/schemas';
 
+/** JWT algorithms this service will ever accept; `none` and HMAC are never among them. */
+export const JWT_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'ES256',
+  'ES384',
+  'EdDSA',
+] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+export interface JwtConfig {
+  readonly jwksUrl: string;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly algorithms: readonly JwtAlgorithm[];
+  readonly clockToleranceSec: number;
+}
+
+/**
+ * Who may call: accepted key digests (SHA-256, lower-case hex) and/or a JWT issuer. With no API
+ * key and no JWT issuer the service is in development mode: /v1 is open (loopback only), while
+ * /v1/admin/* still needs an admin key.
+ */
+export interface AuthConfig {
+  readonly apiKeyDigests: readonly string[];
+  readonly adminKeyDigests: readonly string[];
+  readonly jwt?: JwtConfig;
+}
+
+/** True when callers of /v1 need no credentials (development mode). */
+export function isDevelopmentMode(auth: AuthConfig | undefined): boolean {
+  return auth === undefined || (auth.apiKeyDigests.length === 0 && auth.jwt === undefined);
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -12,12 +48,20 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly nodeEnv: string;
+  /** Development mode when it holds no API key and no JWT issuer (see isDevelopmentMode). */
+  readonly auth: AuthConfig;
+  /** Requests per minute per caller (key digest, JWT subject, or address in development); 0 = off. */
+  readonly rateLimitPerMinute: number;
+  /** Whether GET /metrics needs an API key like /v1 routes do. */
+  readonly metricsRequireAuth: boolean;
 }
 
 /** Where the shipped ruleset lives. */
 export function defaultRulesDir(): string {
   return path.join(projectRoot(), 'rules');
 }
+
+const DIGEST_LIST = '^[0-9a-fA-F]{64}(\\s*,\\s*[0-9a-fA-F]{64})*$';
 
 const envSchema = {
   type: 'object',
@@ -31,11 +75,36 @@ const envSchema = {
     REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 600000 },
     SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, maximum: 600000 },
     NODE_ENV: { type: 'string', maxLength: 40 },
+    AUTH_API_KEYS: { type: 'string', maxLength: 65536, pattern: DIGEST_LIST },
+    AUTH_ADMIN_KEYS: { type: 'string', maxLength: 65536, pattern: DIGEST_LIST },
+    AUTH_JWKS_URL: { type: 'string', maxLength: 2048, pattern: '^https?://[^\\s]+$' },
+    AUTH_ISSUER: { type: 'string', minLength: 1, maxLength: 2048 },
+    AUTH_AUDIENCE: { type: 'string', minLength: 1, maxLength: 2048 },
+    AUTH_JWT_ALGORITHMS: {
+      type: 'string',
+      maxLength: 200,
+      pattern: `^(${JWT_ALGORITHMS.join('|')})(\\s*,\\s*(${JWT_ALGORITHMS.join('|')}))*$`,
+    },
+    AUTH_CLOCK_TOLERANCE_S: { type: 'integer', minimum: 0, maximum: 300 },
+    RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 0, maximum: 1000000 },
+    METRICS_REQUIRE_AUTH: { enum: ['true', 'false'] },
   },
 } as const;
 
+type EnvKey = keyof typeof envSchema.properties;
+
+/** Every variable loadConfig reads, with its default as README documents it. */
+export const CONFIG_VARIABLES: readonly EnvKey[] = Object.keys(envSchema.properties) as EnvKey[];
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+function digests(value: unknown): string[] {
+  if (typeof value !== 'string') return [];
+  return [...new Set(value.split(',').map((d) => d.trim().toLowerCase()))];
 }
 
 /** The only reader of the environment: validated, then frozen. */
@@ -51,23 +120,78 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const validate = ajv.compile(envSchema);
   if (!validate(raw)) {
     const e = validate.errors?.[0];
+    // Name the variable and the rule broken, never echo the value (it may be a secret).
+    const rule =
+      e?.keyword === 'pattern'
+        ? 'does not have the expected form'
+        : e?.keyword === 'enum'
+          ? 'is not one of the allowed values'
+          : (e?.message ?? 'is invalid');
+    throw new ConfigError(`invalid configuration: ${e?.instancePath.slice(1) ?? ''} ${rule}`);
+  }
+  const num = (key: EnvKey, fallback: number): number =>
+    typeof raw[key] === 'number' ? raw[key] : fallback;
+  const str = (key: EnvKey, fallback: string): string =>
+    typeof raw[key] === 'string' ? raw[key] : fallback;
+
+  const nodeEnv = str('NODE_ENV', 'development');
+  const apiKeyDigests = digests(raw.AUTH_API_KEYS);
+  const adminKeyDigests = digests(raw.AUTH_ADMIN_KEYS);
+  const jwtParts = ['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const;
+  const jwtSet = jwtParts.filter((k) => raw[k] !== undefined);
+  if (jwtSet.length > 0 && jwtSet.length < jwtParts.length) {
     throw new ConfigError(
-      `invalid configuration: ${e?.instancePath.slice(1) ?? ''} ${e?.message ?? ''}`.trim(),
+      `invalid configuration: JWT authentication needs all of ${jwtParts.join(', ')}`,
     );
   }
-  const num = (key: string, fallback: number): number =>
-    typeof raw[key] === 'number' ? raw[key] : fallback;
-  const str = (key: string, fallback: string): string =>
-    typeof raw[key] === 'string' ? raw[key] : fallback;
+  const jwt: JwtConfig | undefined =
+    jwtSet.length === jwtParts.length
+      ? {
+          jwksUrl: str('AUTH_JWKS_URL', ''),
+          issuer: str('AUTH_ISSUER', ''),
+          audience: str('AUTH_AUDIENCE', ''),
+          algorithms: [
+            ...new Set(
+              str('AUTH_JWT_ALGORITHMS', 'RS256,ES256')
+                .split(',')
+                .map((a) => a.trim()),
+            ),
+          ] as JwtAlgorithm[],
+          clockToleranceSec: num('AUTH_CLOCK_TOLERANCE_S', 30),
+        }
+      : undefined;
+  const configured = apiKeyDigests.length > 0 || jwt !== undefined;
+  const host = str('HOST', '127.0.0.1');
+
+  if (!configured && nodeEnv === 'production') {
+    throw new ConfigError(
+      'refusing to start: NODE_ENV=production needs authentication — set AUTH_API_KEYS ' +
+        '(SHA-256 hex digests of the accepted keys) and/or AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE',
+    );
+  }
+  if (!configured && !LOOPBACK.has(host)) {
+    throw new ConfigError(
+      'refusing to start: development mode (no AUTH_API_KEYS and no AUTH_JWKS_URL) only listens on 127.0.0.1; ' +
+        'configure authentication to listen on another address',
+    );
+  }
+
   return Object.freeze({
     port: num('PORT', 8080),
-    host: str('HOST', '127.0.0.1'),
+    host,
     rulesDir: path.resolve(str('RULES_DIR', defaultRulesDir())),
     logLevel: str('LOG_LEVEL', 'info') as Config['logLevel'],
     bodyLimitBytes: num('BODY_LIMIT_BYTES', 262144),
     maxJsonDepth: num('MAX_JSON_DEPTH', 32),
     requestTimeoutMs: num('REQUEST_TIMEOUT_MS', 30000),
     shutdownGraceMs: num('SHUTDOWN_GRACE_MS', 10000),
-    nodeEnv: str('NODE_ENV', 'development'),
+    nodeEnv,
+    auth: Object.freeze({
+      apiKeyDigests: Object.freeze(apiKeyDigests),
+      adminKeyDigests: Object.freeze(adminKeyDigests),
+      ...(jwt ? { jwt: Object.freeze({ ...jwt, algorithms: Object.freeze(jwt.algorithms) }) } : {}),
+    }),
+    rateLimitPerMinute: num('RATE_LIMIT_PER_MINUTE', 0),
+    metricsRequireAuth: str('METRICS_REQUIRE_AUTH', 'false') === 'true',
   });
 }

@@ -1,10 +1,12 @@
-import http from 'node:http';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, isDevelopmentMode, loadConfig } from './config';
 import { createApp } from './http/app';
+import { createHttpServer } from './http/server';
+import { createReloader } from './http/reload';
 import { RulesetStore } from './http/ruleset-store';
 import { formatIssue } from './lib/issue';
 import { createLogger } from './lib/logger';
 import { loadRuleset } from './rules/load';
+import { watchRules } from './rules/watch';
 
 /** Composition root: the only place that reads the environment and listens. */
 function main(): void {
@@ -18,6 +20,14 @@ function main(): void {
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);
+  const development = isDevelopmentMode(config.auth);
+  if (development) {
+    logger.warn(
+      'DEVELOPMENT MODE: no AUTH_API_KEYS or AUTH_JWKS_URL configured; /v1 needs no credentials ' +
+        'and the server listens on loopback only. Never run this way with real patient data.',
+      { mode: 'development', host: config.host },
+    );
+  }
 
   const loaded = loadRuleset(config.rulesDir);
   if (!loaded.ok) {
@@ -36,6 +46,17 @@ function main(): void {
     ruleCount: loaded.ruleset.rules.filter((r) => r.status === 'active').length,
   });
 
+  // Bad edits keep the last good ruleset serving; their file:line:column lines go to stderr.
+  const reload = createReloader(store, config.rulesDir, logger, (line) =>
+    process.stderr.write(line + '\n'),
+  );
+  // `npm run dev` passes --watch-rules: reload whenever a file under rules/ changes.
+  const watcher = process.argv.includes('--watch-rules')
+    ? watchRules(config.rulesDir, () => {
+        reload();
+      })
+    : undefined;
+
   let draining = false;
   const app = createApp({
     store,
@@ -43,24 +64,35 @@ function main(): void {
     bodyLimitBytes: config.bodyLimitBytes,
     maxJsonDepth: config.maxJsonDepth,
     isDraining: () => draining,
+    auth: config.auth,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    metricsRequireAuth: config.metricsRequireAuth,
+    reload,
   });
-  const server = http.createServer(app);
-  server.requestTimeout = config.requestTimeoutMs;
-  server.headersTimeout = Math.min(config.requestTimeoutMs, 60000);
-  server.keepAliveTimeout = 5000;
+  const server = createHttpServer(app, config);
   server.listen(config.port, config.host, () => {
-    logger.info('listening', { host: config.host, port: config.port, mode: config.nodeEnv });
+    logger.info('listening', {
+      host: config.host,
+      port: config.port,
+      mode: development ? 'development' : config.nodeEnv,
+    });
   });
 
   const shutdown = (): void => {
     if (draining) return;
     draining = true;
+    watcher?.close();
     logger.info('draining');
     server.close(() => {
       logger.info('stopped');
       process.exit(0);
     });
     server.closeIdleConnections();
+    // A keep-alive connection busy now turns idle when its response ends: close it then, rather
+    // than waiting for keepAliveTimeout.
+    setInterval(() => {
+      server.closeIdleConnections();
+    }, 100).unref();
     setTimeout(() => {
       logger.warn('grace period over; closing open connections');
       server.closeAllConnections();

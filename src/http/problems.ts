@@ -7,13 +7,21 @@ export const PROBLEMS = {
   'NESTING-TOO-DEEP': { status: 400, title: 'The body nests deeper than allowed' },
   'INVALID-REQUEST': { status: 400, title: 'The request does not match its schema' },
   'INVALID-QUERY': { status: 400, title: 'A query parameter is not allowed or has a bad value' },
+  UNAUTHORIZED: { status: 401, title: 'Missing or invalid credentials' },
+  FORBIDDEN: { status: 403, title: 'The credentials do not allow this' },
   'NOT-FOUND': { status: 404, title: 'No such resource' },
   'RULE-NOT-FOUND': { status: 404, title: 'No rule with this id in the loaded ruleset' },
   'METHOD-NOT-ALLOWED': { status: 405, title: 'Method not allowed on this resource' },
   'BODY-TOO-LARGE': { status: 413, title: 'The body is larger than allowed' },
   'UNSUPPORTED-MEDIA-TYPE': { status: 415, title: 'The body must be application/json' },
   'INCONSISTENT-REQUEST': { status: 422, title: 'The request is well-formed but inconsistent' },
+  'RULESET-REJECTED': {
+    status: 422,
+    title: 'The ruleset on disk was rejected; the last good ruleset keeps serving',
+  },
+  'TOO-MANY-REQUESTS': { status: 429, title: 'Too many requests; retry later' },
   'NOT-READY': { status: 503, title: 'No ruleset is loaded yet' },
+  'AUTH-UNAVAILABLE': { status: 503, title: 'Credentials cannot be verified right now' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

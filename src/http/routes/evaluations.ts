@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Request, Response } from 'express';
 import { buildFacts, requestProblems } from '../../facts/build';
 import { evaluate } from '../../engine/evaluate';
+import type { EvaluationResponse } from '../../engine/response-types';
 import { locals } from '../context';
 import { jsonBody } from '../json-body';
 import { ProblemError } from '../problems';
@@ -13,6 +14,8 @@ export interface EvaluationRouteDeps {
   readonly bodyLimitBytes: number;
   readonly maxJsonDepth: number;
   readonly now: () => Date;
+  /** Told of each answered evaluation and its duration (metrics). */
+  readonly onEvaluated?: (response: EvaluationResponse, seconds: number) => void;
 }
 
 function traceMode(query: Request['query']): boolean {
@@ -55,12 +58,14 @@ export function evaluationRoutes(deps: EvaluationRouteDeps): Router {
           problems.map((p) => ({ pointer: p.pointer, code: 'inconsistent', message: p.message })),
         );
       }
+      const started = process.hrtime.bigint();
       const model = buildFacts(ruleset.catalog, checked.request);
       const response = await evaluate(ruleset, model, {
         evaluationId: randomUUID(),
         asOf: checked.request.asOf ?? deps.now().toISOString(),
         traceFull,
       });
+      deps.onEvaluated?.(response, Number(process.hrtime.bigint() - started) / 1e9);
       const l = locals(res);
       l.firedRules = response.hits.map((h) => h.ruleId);
       l.rulesetVersion = ruleset.manifest.version;

@@ -1,0 +1,101 @@
+import { Router } from 'express';
+import type { RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { EvaluationResponse } from '../engine/response-types';
+import { locals } from './context';
+import type { RulesetStore } from './ruleset-store';
+
+/**
+ * Prometheus metrics of one app instance, in a registry of its own (never the global one), so
+ * two apps in one process (tests) never share or collide on counters.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Observes every finished request under its route template ("unmatched" when none). */
+  readonly middleware: RequestHandler;
+  /** Records one evaluation: its duration, the rules that fired, the red flags raised. */
+  observeEvaluation(response: EvaluationResponse, seconds: number): void;
+  readonly routes: Router;
+}
+
+export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const evaluationDuration = new Histogram({
+    name: 'evaluation_duration_seconds',
+    help: 'Time spent evaluating the rules for one request (facts to assembled answer)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  const ruleHits = new Counter({
+    name: 'rule_hits_total',
+    help: 'Times each rule fired',
+    labelNames: ['rule_id'] as const,
+    registers: [registry],
+  });
+  const redFlags = new Counter({
+    name: 'red_flags_total',
+    help: 'Red flags raised, by code',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'ruleset_info',
+    help: 'The ruleset being served (value 1)',
+    labelNames: ['id', 'version', 'hash'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const active = store.get();
+      if (active) {
+        const { manifest, hash } = active.ruleset;
+        this.set({ id: manifest.id, version: manifest.version, hash }, 1);
+      }
+    },
+  });
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const end = httpDuration.startTimer();
+    res.on('finish', () => {
+      end({
+        method: req.method,
+        route: locals(res).route ?? 'unmatched',
+        status_code: String(res.statusCode),
+      });
+    });
+    next();
+  };
+
+  const routes = Router();
+  routes.get(
+    '/metrics',
+    (_req, res, next) => {
+      locals(res).route = '/metrics';
+      next();
+    },
+    ...(guard ? [guard] : []),
+    async (_req, res) => {
+      const text = await registry.metrics();
+      res.status(200).type(registry.contentType).send(text);
+    },
+  );
+
+  return {
+    registry,
+    middleware,
+    routes,
+    observeEvaluation(response, seconds) {
+      evaluationDuration.observe(seconds);
+      for (const hit of response.hits) ruleHits.inc({ rule_id: hit.ruleId });
+      for (const flag of response.redFlags) redFlags.inc({ code: flag.code });
+    },
+  };
+}
