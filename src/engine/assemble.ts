@@ -24,6 +24,8 @@ interface AssembleExtras {
 
 const URGENCY_ORDER = ['emergency', 'same-day', 'urgent', 'routine'] as const;
 const TYPE_ORDER = ['referral', 'therapy', 'supplement'] as const;
+/** String.prototype.localeCompare's order (same default locale), without a collator per call. */
+const byId = new Intl.Collator().compare;
 /** Red flags of these urgencies take the supplement workflow off the table for now. */
 const DEFERRING_URGENCIES: ReadonlySet<string> = new Set(['emergency', 'same-day']);
 /**
@@ -161,7 +163,7 @@ export function assemble(
     interventions.push(toIntervention(intervention, list, model.requested.has(id)));
   }
   interventions.sort(
-    (a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || a.id.localeCompare(b.id),
+    (a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || byId(a.id, b.id),
   );
 
   redFlags.sort((a, b) => URGENCY_ORDER.indexOf(a.urgency) - URGENCY_ORDER.indexOf(b.urgency));

@@ -30,13 +30,13 @@ function toTrace(node: ResultNode): TraceNode {
     ...(node.params ? { params: node.params } : {}),
     operator: node.operator ?? '',
     value: node.value as TraceNode extends { value: infer V } ? V : never,
-    ...(result === 'not-evaluated' ? {} : { factValue: normalise(node.factResult) }),
+    ...(result === 'not-evaluated' ? {} : { factValue: normaliseFactValue(node.factResult) }),
     result,
   };
   return leaf;
 }
 
-function normalise(value: unknown): string | number | boolean | null {
+export function normaliseFactValue(value: unknown): string | number | boolean | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number')
@@ -61,7 +61,14 @@ function deepestTrue(node: TraceNode): TraceNode | undefined {
 }
 
 export function buildHit(rule: RuleDef, result: RuleResult, fired: boolean): Hit {
-  const conditions = toTrace(result.conditions as unknown as ResultNode);
+  return hitOf(rule, toTrace(result.conditions as unknown as ResultNode), fired);
+}
+
+/** A hit from a rule and its condition trace. */
+export function hitOf(rule: RuleDef, trace: TraceNode, fired: boolean): Hit {
+  // json-rules-engine never sets the root's own result, yet the root was evaluated: its result is
+  // the rule's. Left unset it would read not-evaluated, and a failed root `not` would lose its leaf.
+  const conditions: TraceNode = { ...trace, result: fired ? 'true' : 'false' };
   const failedLeaf = fired ? undefined : firstFalseLeaf(conditions);
   return {
     ruleId: rule.id,

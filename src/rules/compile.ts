@@ -1,4 +1,6 @@
 import { Engine, Rule } from 'json-rules-engine';
+import { buildKindNetwork } from '../engine/network';
+import type { KindNetwork } from '../engine/network';
 import type { TopLevelCondition } from 'json-rules-engine';
 import type { Catalog } from './catalog';
 import type { RuleKind } from './catalog-types';
@@ -8,8 +10,13 @@ import { childrenOf, isLeaf } from './rule-types';
 import type { Condition, ReasonOutcome, RuleDef } from './rule-types';
 
 export interface CompiledRuleset {
-  /** One engine per kind holding that kind's active rules, built once per ruleset. */
+  /**
+   * One plain json-rules-engine engine per kind holding that kind's active rules: the reference
+   * the activation network is checked against. Built on first use, once per ruleset.
+   */
   readonly engines: ReadonlyMap<RuleKind, Engine>;
+  /** The activation network per kind, which `evaluate` runs (src/engine/network.ts). */
+  readonly network: ReadonlyMap<RuleKind, KindNetwork>;
   readonly activeByKind: ReadonlyMap<RuleKind, readonly RuleDef[]>;
   /** Position of each active rule in file order, for a stable answer order. */
   readonly order: ReadonlyMap<string, number>;
@@ -36,10 +43,8 @@ function readsFact(condition: Condition, fact: string): boolean {
   return childrenOf(condition).some((c) => readsFact(c, fact));
 }
 
-export function compileRuleset(rules: readonly RuleDef[], catalog: Catalog): CompiledRuleset {
-  const active = rules.filter((r) => r.status === 'active');
+function buildEngines(active: readonly RuleDef[]): Map<RuleKind, Engine> {
   const engines = new Map<RuleKind, Engine>();
-  const activeByKind = new Map<RuleKind, RuleDef[]>();
   for (const kind of RULE_KINDS) {
     const engine = new Engine([], {
       allowUndefinedFacts: false,
@@ -48,19 +53,30 @@ export function compileRuleset(rules: readonly RuleDef[], catalog: Catalog): Com
       pathResolver,
     });
     for (const operator of CUSTOM_OPERATORS) engine.addOperator(operator);
-    const ofKind = active.filter((r) => r.kind === kind);
-    for (const rule of ofKind) {
+    for (const rule of active) {
+      if (rule.kind !== kind) continue;
       engine.addRule(
         new Rule({
           name: rule.id,
           // The schema guarantees json-rules-engine's own condition vocabulary.
           conditions: structuredClone(rule.when) as unknown as TopLevelCondition,
-          event: { type: rule.kind, params: { ruleId: rule.id } },
+          event: { type: rule.kind },
         }),
       );
     }
     engines.set(kind, engine);
+  }
+  return engines;
+}
+
+export function compileRuleset(rules: readonly RuleDef[], catalog: Catalog): CompiledRuleset {
+  const active = rules.filter((r) => r.status === 'active');
+  const activeByKind = new Map<RuleKind, RuleDef[]>();
+  const network = new Map<RuleKind, KindNetwork>();
+  for (const kind of RULE_KINDS) {
+    const ofKind = active.filter((r) => r.kind === kind);
     activeByKind.set(kind, ofKind);
+    network.set(kind, buildKindNetwork(catalog, ofKind));
   }
 
   const interactionAgents = new Set<string>();
@@ -75,8 +91,13 @@ export function compileRuleset(rules: readonly RuleDef[], catalog: Catalog): Com
     if (outcome) for (const id of expandTargets(catalog, outcome)) interactionAgents.add(id);
   }
 
+  let engines: Map<RuleKind, Engine> | undefined;
   return {
-    engines,
+    get engines(): ReadonlyMap<RuleKind, Engine> {
+      engines ??= buildEngines(active);
+      return engines;
+    },
+    network,
     activeByKind,
     order: new Map(active.map((r, i) => [r.id, i])),
     interactionAgents,
