@@ -1,4 +1,6 @@
 import {
+  Composer,
+  Document as YamlDocument,
   isAlias,
   isMap,
   isNode,
@@ -6,7 +8,6 @@ import {
   isScalar,
   LineCounter,
   Parser,
-  parseDocument,
   visit,
 } from 'yaml';
 import type { Document, Node } from 'yaml';
@@ -39,8 +40,10 @@ export function parseYamlSource(
     issues.push({ code, message, file, line: pos.line, column: pos.col });
   };
 
+  // One lexing pass: the tokens are checked for directives and extra documents, then composed.
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
   let documents = 0;
-  for (const token of new Parser(lineCounter.addNewLine).parse(text)) {
+  for (const token of tokens) {
     if (token.type === 'directive') {
       at(
         token.offset,
@@ -53,17 +56,11 @@ export function parseYamlSource(
         at(token.offset, 'YAML-MULTI-DOCUMENT', 'a rule file holds exactly one YAML document');
     }
   }
-  // The parser above filled lineCounter; parseDocument must not add the same lines twice.
-  const doc = parseDocument(text, {
-    version: '1.2',
-    schema: 'core',
-    uniqueKeys: true,
-    prettyErrors: false,
-    strict: true,
-  });
+  const composer = new Composer({ version: '1.2', schema: 'core', uniqueKeys: true, strict: true });
+  const doc: Document =
+    [...composer.compose(tokens, true, text.length)][0] ??
+    new YamlDocument(null, { version: '1.2', schema: 'core' });
   for (const error of doc.errors) {
-    // Already reported above as YAML-MULTI-DOCUMENT, in the service's own words.
-    if (error.code === 'MULTIPLE_DOCS' && documents > 1) continue;
     const code = error.code === 'DUPLICATE_KEY' ? 'YAML-DUPLICATE-KEY' : 'YAML-SYNTAX';
     at(error.pos[0], code, error.message.split('\n')[0] ?? error.code);
   }
