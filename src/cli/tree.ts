@@ -1,23 +1,10 @@
 import type { EvaluationResponse, Hit, TraceNode } from '../engine/response-types';
+import { OP_TEXT } from '../rules/lint';
 
 const MARK: Readonly<Record<TraceNode['result'], string>> = {
   true: '✓',
   false: '✗',
   'not-evaluated': '–',
-};
-
-const OP_TEXT: Readonly<Record<string, string>> = {
-  equal: '=',
-  notEqual: '≠',
-  lessThan: '<',
-  lessThanInclusive: '≤',
-  greaterThan: '>',
-  greaterThanInclusive: '≥',
-  in: 'in',
-  notIn: 'not in',
-  between: 'between',
-  contains: 'contains',
-  doesNotContain: 'does not contain',
 };
 
 function leafText(node: Extract<TraceNode, { fact: string }>): string {

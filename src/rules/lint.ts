@@ -78,7 +78,8 @@ export function describeFact(leaf: Leaf): string {
   return params === '' ? leaf.fact : `${leaf.fact}(${params})`;
 }
 
-const OP_TEXT: Readonly<Record<string, string>> = {
+/** How operators read to an author (validate, explain and coverage share it). */
+export const OP_TEXT: Readonly<Record<string, string>> = {
   equal: '=',
   notEqual: '≠',
   lessThan: '<',
@@ -88,6 +89,8 @@ const OP_TEXT: Readonly<Record<string, string>> = {
   in: 'in',
   notIn: 'not in',
   between: 'between',
+  contains: 'contains',
+  doesNotContain: 'does not contain',
 };
 
 export function describeTest(leaf: Leaf): string {
