@@ -6,11 +6,13 @@ import {
   isNode,
   isPair,
   isScalar,
+  isSeq,
   LineCounter,
   Parser,
   visit,
 } from 'yaml';
 import type { Document, Node } from 'yaml';
+import type { CST } from 'yaml';
 import type { Issue } from '../lib/issue';
 
 /** A parsed YAML file that still knows where every node came from. */
@@ -56,10 +58,7 @@ export function parseYamlSource(
         at(token.offset, 'YAML-MULTI-DOCUMENT', 'a rule file holds exactly one YAML document');
     }
   }
-  const composer = new Composer({ version: '1.2', schema: 'core', uniqueKeys: true, strict: true });
-  const doc: Document =
-    [...composer.compose(tokens, true, text.length)][0] ??
-    new YamlDocument(null, { version: '1.2', schema: 'core' });
+  const doc = compose(tokens, text.length);
   for (const error of doc.errors) {
     const code = error.code === 'DUPLICATE_KEY' ? 'YAML-DUPLICATE-KEY' : 'YAML-SYNTAX';
     at(error.pos[0], code, error.message.split('\n')[0] ?? error.code);
@@ -68,12 +67,24 @@ export function parseYamlSource(
   if (issues.length > 0) return { source: undefined, issues };
 
   const data: unknown = doc.toJS({ maxAliasCount: 0 });
+  // Keep where each top-level `rules` item starts (every rule's source position) and let the
+  // Document go: with thousands of rules, holding every file's node tree until the whole
+  // ruleset is checked is most of the loader's memory. A rarer, deeper location (a problem
+  // to report) composes the text again.
+  const itemStarts = topLevelItemStarts(doc, 'rules');
+  let again: Document | undefined;
   return {
     source: {
       file,
       data,
       locate: (path, key) => {
-        const offset = offsetOf(doc, path, key);
+        const [first, index] = path;
+        const start =
+          path.length === 2 && key === undefined && first === 'rules' && typeof index === 'number'
+            ? itemStarts[index]
+            : undefined;
+        const offset =
+          start ?? offsetOf((again ??= compose(new Parser().parse(text), text.length)), path, key);
         const pos = lineCounter.linePos(offset);
         return { line: pos.line, column: pos.col };
       },
@@ -129,6 +140,19 @@ function checkNodes(
       }
     },
   });
+}
+
+function compose(tokens: Iterable<CST.Token>, length: number): Document {
+  const composer = new Composer({ version: '1.2', schema: 'core', uniqueKeys: true, strict: true });
+  return (
+    [...composer.compose(tokens, true, length)][0] ??
+    new YamlDocument(null, { version: '1.2', schema: 'core' })
+  );
+}
+
+function topLevelItemStarts(doc: Document, key: string): number[] {
+  const list = isMap(doc.contents) ? doc.contents.get(key, true) : undefined;
+  return isSeq(list) ? list.items.map((item) => rangeStart(item)) : [];
 }
 
 /** Offset of the deepest node along `path`; with `key`, of that key inside the map at `path`. */
