@@ -1,11 +1,11 @@
 import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { exceedsDepth } from './json-depth';
+import { checkJsonShape } from './json-depth';
 import { ProblemError } from './problems';
 
 /**
  * JSON bodies only (415 otherwise), at most `limit` bytes (413), nested at most `maxDepth`
- * deep (400, checked on the raw bytes before parsing).
+ * deep and with no repeated key in an object (400, checked on the raw bytes before parsing).
  */
 export function jsonBody(limit: number, maxDepth: number): RequestHandler[] {
   const requireJson = (req: Request, _res: Response, next: NextFunction): void => {
@@ -20,11 +20,14 @@ export function jsonBody(limit: number, maxDepth: number): RequestHandler[] {
     strict: true,
     type: 'application/json',
     verify: (_req, _res, buf) => {
-      if (exceedsDepth(buf, maxDepth))
+      const problem = checkJsonShape(buf, maxDepth);
+      if (problem === 'too-deep')
         throw new ProblemError(
           'NESTING-TOO-DEEP',
           `JSON may nest at most ${String(maxDepth)} levels.`,
         );
+      if (problem === 'duplicate-key')
+        throw new ProblemError('DUPLICATE-KEY', 'An object repeats a key; send each field once.');
     },
   });
   return [requireJson, parse];

@@ -5,6 +5,7 @@
 export const PROBLEMS = {
   'BAD-JSON': { status: 400, title: 'The body is not valid JSON' },
   'NESTING-TOO-DEEP': { status: 400, title: 'The body nests deeper than allowed' },
+  'DUPLICATE-KEY': { status: 400, title: 'The body repeats a key within one object' },
   'INVALID-REQUEST': { status: 400, title: 'The request does not match its schema' },
   'INVALID-QUERY': { status: 400, title: 'A query parameter is not allowed or has a bad value' },
   UNAUTHORIZED: { status: 401, title: 'Missing or invalid credentials' },

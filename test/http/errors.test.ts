@@ -223,3 +223,18 @@ describe("README's error table", () => {
     expect([...rows].sort()).toEqual([...registry].sort());
   });
 });
+
+describe('duplicate keys', () => {
+  it('when the body repeats a key (patient.age), then it is refused with 400 DUPLICATE-KEY before any evaluation', async () => {
+    const { app } = makeApp();
+    const res = await request(app)
+      .post('/v1/evaluations')
+      .set('content-type', 'application/json')
+      .send(
+        '{"patient":{"age":40,"sex":"male","age":12},"medications":{"attested":true,"items":[]}}',
+      );
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.code).toBe('DUPLICATE-KEY');
+  });
+});
