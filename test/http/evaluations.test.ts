@@ -73,6 +73,7 @@ describe('POST /v1/evaluations: the README example', () => {
       hits: Hit[];
       notFired?: Hit[];
       disclaimers: unknown[];
+      dataIssues: { code: string; pointer: string }[];
     };
     const shipped = shippedRuleset();
     expect(body.ruleset).toEqual({
@@ -86,6 +87,23 @@ describe('POST /v1/evaluations: the README example', () => {
     const htp = body.interventions.find((i) => i.id === '5-htp');
     expect(htp).toMatchObject({ status: 'blocked', requested: true });
     expect(htp?.reasons.map((r) => r.code)).toContain('BLK-SERO-DRUG');
+    // What the README's "Try it" section says the answer shows.
+    expect(body.findings).toContainEqual(
+      expect.objectContaining({ id: 'iron-deficiency-pattern' }),
+    );
+    expect(body.findings.map((f) => f.id)).not.toContain('serotonin-low');
+    expect(body.dataIssues).toContainEqual(
+      expect.objectContaining({ code: 'DATA-CONFOUND-DRUG', pointer: '/biomarkers/0' }),
+    );
+    expect(body.disclaimers).toContainEqual(
+      expect.objectContaining({ id: 'urinary-neurotransmitters' }),
+    );
+    expect(body.interventions.find((i) => i.id === 'iron')).toMatchObject({ status: 'candidate' });
+    const folate = body.interventions.find((i) => i.id === 'l-methylfolate');
+    expect(folate).toMatchObject({ status: 'caution' });
+    expect(folate?.reasons.map((r) => r.code)).toContain('CAU-FOLATE-B12');
+    for (const id of ['l-tryptophan', 'same', 'st-johns-wort'])
+      expect(body.interventions.find((i) => i.id === id)).toMatchObject({ status: 'blocked' });
     // Every requested agent is in the answer with a status.
     expect(body.interventions.find((i) => i.id === 'magnesium')).toMatchObject({ requested: true });
     expect(body.hits.length).toBeGreaterThan(0);
