@@ -42,6 +42,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly rulesDir: string;
+  /** Where checked-ruleset snapshots are kept; '' when turned off (RULESET_SNAPSHOT_DIR=off). */
+  readonly rulesetSnapshotDir: string;
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   readonly bodyLimitBytes: number;
   readonly maxJsonDepth: number;
@@ -69,6 +71,7 @@ const envSchema = {
     PORT: { type: 'integer', minimum: 0, maximum: 65535 },
     HOST: { type: 'string', minLength: 1, maxLength: 255 },
     RULES_DIR: { type: 'string', minLength: 1, maxLength: 4096 },
+    RULESET_SNAPSHOT_DIR: { type: 'string', minLength: 1, maxLength: 4096 },
     LOG_LEVEL: { enum: ['error', 'warn', 'info', 'debug'] },
     BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 10485760 },
     MAX_JSON_DEPTH: { type: 'integer', minimum: 4, maximum: 256 },
@@ -180,6 +183,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     port: num('PORT', 8080),
     host,
     rulesDir: path.resolve(str('RULES_DIR', defaultRulesDir())),
+    rulesetSnapshotDir:
+      str('RULESET_SNAPSHOT_DIR', '') === 'off'
+        ? ''
+        : path.resolve(
+            str(
+              'RULESET_SNAPSHOT_DIR',
+              path.join(projectRoot(), 'node_modules', '.cache', 'neurotransmitter-cds'),
+            ),
+          ),
     logLevel: str('LOG_LEVEL', 'info') as Config['logLevel'],
     bodyLimitBytes: num('BODY_LIMIT_BYTES', 262144),
     maxJsonDepth: num('MAX_JSON_DEPTH', 32),

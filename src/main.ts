@@ -29,7 +29,11 @@ function main(): void {
     );
   }
 
-  const loaded = loadRuleset(config.rulesDir);
+  const loaded = loadRuleset(
+    config.rulesDir,
+    undefined,
+    config.rulesetSnapshotDir === '' ? {} : { snapshotDir: config.rulesetSnapshotDir },
+  );
   if (!loaded.ok) {
     // Authors read these on the terminal: file:line:column  CODE  message, one per line.
     for (const issue of loaded.issues) process.stderr.write(formatIssue(issue) + '\n');

@@ -13,6 +13,7 @@ import { KIND_FOLDERS } from './rule-types';
 import type { RuleDef } from './rule-types';
 import { createAjv, readSchema } from './schemas';
 import type { ErrorObject, ValidateFunction } from './schemas';
+import { readSnapshot, snapshotKey, writeSnapshot } from './snapshot';
 import { parseYamlSource } from './yaml-source';
 import type { YamlSource } from './yaml-source';
 
@@ -113,8 +114,19 @@ function unescape(token: string): string {
  * Reads, checks and compiles the ruleset under `dir`. Problems are returned, not thrown: a rule
  * file that does not validate never reaches the engine.
  */
-export function loadRuleset(dir: string, now: () => Date = () => new Date()): LoadResult {
-  const v = getValidators();
+export interface LoadOptions {
+  /**
+   * Folder for snapshots of checked rulesets (see snapshot.ts): a load of unchanged files by an
+   * unchanged loader replays the snapshot instead of parsing and checking again.
+   */
+  readonly snapshotDir?: string;
+}
+
+export function loadRuleset(
+  dir: string,
+  now: () => Date = () => new Date(),
+  options: LoadOptions = {},
+): LoadResult {
   const issues: Issue[] = [];
   let files: string[];
   try {
@@ -129,14 +141,13 @@ export function loadRuleset(dir: string, now: () => Date = () => new Date()): Lo
   }
 
   const hash = createHash('sha256');
-  const sources = new Map<string, YamlSource>();
+  const texts = new Map<string, string>();
   for (const rel of files) {
-    const display = `rules/${rel}`;
     if (rel.endsWith('.yml')) {
       issues.push({
         code: 'RULESET-FILE-EXTENSION',
         message: 'rule and catalog files end in .yaml',
-        file: display,
+        file: `rules/${rel}`,
         line: 1,
         column: 1,
       });
@@ -144,7 +155,27 @@ export function loadRuleset(dir: string, now: () => Date = () => new Date()): Lo
     }
     const bytes = fs.readFileSync(path.join(dir, rel));
     hash.update(rel).update('\0').update(bytes).update('\0');
-    const parsed = parseYamlSource(display, bytes.toString('utf8'));
+    texts.set(rel, bytes.toString('utf8'));
+  }
+  const rulesetHash = hash.digest('hex');
+  const key =
+    options.snapshotDir === undefined || issues.length > 0 ? undefined : snapshotKey(rulesetHash);
+  const snapshot =
+    key === undefined || options.snapshotDir === undefined
+      ? undefined
+      : readSnapshot(options.snapshotDir, key);
+  if (snapshot) {
+    const catalog = indexCatalog(snapshot.catalog);
+    return {
+      ok: true,
+      ruleset: assembleRuleset(snapshot.manifest, catalog, snapshot.rules, rulesetHash, files, now),
+    };
+  }
+
+  const v = getValidators();
+  const sources = new Map<string, YamlSource>();
+  for (const [rel, text] of texts) {
+    const parsed = parseYamlSource(`rules/${rel}`, text);
     issues.push(...parsed.issues);
     if (parsed.source) sources.set(rel, parsed.source);
   }
@@ -221,18 +252,27 @@ export function loadRuleset(dir: string, now: () => Date = () => new Date()): Lo
   issues.push(...ruleIssues);
   if (issues.length > 0) return { ok: false, issues };
 
-  const compiled = compileRuleset(rules, catalog);
+  if (key !== undefined && options.snapshotDir !== undefined)
+    writeSnapshot(options.snapshotDir, { key, manifest, catalog: catalog.files, rules });
+  return { ok: true, ruleset: assembleRuleset(manifest, catalog, rules, rulesetHash, files, now) };
+}
+
+function assembleRuleset(
+  manifest: Manifest,
+  catalog: Catalog,
+  rules: readonly RuleDef[],
+  hash: string,
+  files: readonly string[],
+  now: () => Date,
+): Ruleset {
   return {
-    ok: true,
-    ruleset: {
-      manifest,
-      catalog,
-      rules,
-      rulesById: new Map(rules.map((r) => [r.id, r])),
-      compiled,
-      hash: hash.digest('hex'),
-      files: files.map((f) => `rules/${f}`),
-      loadedAt: now().toISOString(),
-    },
+    manifest,
+    catalog,
+    rules,
+    rulesById: new Map(rules.map((r) => [r.id, r])),
+    compiled: compileRuleset(rules, catalog),
+    hash,
+    files: files.map((f) => `rules/${f}`),
+    loadedAt: now().toISOString(),
   };
 }
