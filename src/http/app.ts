@@ -1,12 +1,14 @@
+import type { RequestListener } from 'node:http';
 import express from 'express';
 import helmet from 'helmet';
-import type { Express } from 'express';
 import type { AuthConfig } from '../config';
 import type { Logger } from '../lib/logger';
-import { anyCredential, v1Guard } from './auth';
+import { anyCredential, v1Admission, v1Guard } from './auth';
 import { requestContext } from './context';
 import { errorHandler, notFound } from './errors';
+import { createFastPath } from './fast-path';
 import { createMetrics } from './metrics';
+import type { EvaluationResponse } from '../engine/response-types';
 import type { Reloader } from './reload';
 import { adminRoutes } from './routes/admin';
 import { evaluationRoutes } from './routes/evaluations';
@@ -30,16 +32,26 @@ export interface AppDeps {
   readonly metricsRequireAuth?: boolean;
   /** Loads rules/ again for POST /v1/admin/reload (absent: the route answers 404). */
   readonly reload?: Reloader;
+  /**
+   * Answer plain JSON POSTs to /v1/evaluations without Express (default true). False serves
+   * everything through Express: the reference the fast path is tested against.
+   */
+  readonly fastPath?: boolean;
 }
 
-/** The whole HTTP surface, without listening: tests drive it in-process with supertest. */
-export function createApp(deps: AppDeps): Express {
+/**
+ * The whole HTTP surface as a Node request listener, without listening: tests drive it
+ * in-process with supertest. Plain evaluation requests take the fast path
+ * (src/http/fast-path.ts); everything else is Express.
+ */
+export function createApp(deps: AppDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestContext(deps.logger));
-  app.use(helmet());
+  const securityHeaders = helmet();
+  app.use(securityHeaders);
   const metrics = createMetrics(
     deps.store,
     deps.metricsRequireAuth === true ? anyCredential(deps.auth) : undefined,
@@ -47,22 +59,35 @@ export function createApp(deps: AppDeps): Express {
   app.use(metrics.middleware);
   app.use(metrics.routes);
   app.use(healthRoutes(deps.store, deps.isDraining ?? (() => false)));
-  app.use('/v1', v1Guard({ auth: deps.auth, rateLimitPerMinute: deps.rateLimitPerMinute }));
-  app.use(
-    evaluationRoutes({
-      store: deps.store,
-      bodyLimitBytes: deps.bodyLimitBytes ?? 262144,
-      maxJsonDepth: deps.maxJsonDepth ?? 32,
-      now: deps.now ?? (() => new Date()),
-      onEvaluated: (response, seconds) => {
-        metrics.observeEvaluation(response, seconds);
-      },
-    }),
-  );
+  const guard = { auth: deps.auth, rateLimitPerMinute: deps.rateLimitPerMinute };
+  // One admission (one rate limiter) for both paths, so a caller's budget is shared.
+  const admission = v1Admission(guard);
+  app.use('/v1', v1Guard(admission));
+  const evaluation = {
+    store: deps.store,
+    bodyLimitBytes: deps.bodyLimitBytes ?? 262144,
+    maxJsonDepth: deps.maxJsonDepth ?? 32,
+    now: deps.now ?? (() => new Date()),
+    onEvaluated: (response: EvaluationResponse, seconds: number) => {
+      metrics.observeEvaluation(response, seconds);
+    },
+  };
+  app.use(evaluationRoutes(evaluation));
   app.use(rulesetRoutes(deps.store));
   app.use(adminRoutes(deps.reload));
   app.use(openApiRoutes(deps.store));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
-  return app;
+
+  if (deps.fastPath === false) return app;
+  const fast = createFastPath({
+    evaluation,
+    logger: deps.logger,
+    metrics,
+    admission,
+    securityHeaders,
+  });
+  return (req, res) => {
+    if (!fast(req, res)) app(req, res);
+  };
 }

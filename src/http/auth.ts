@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { AuthConfig } from '../config';
@@ -54,18 +55,23 @@ export function principalOf(res: Response): Principal | undefined {
   return (res.locals as { principal?: Principal }).principal;
 }
 
-function setPrincipal(res: Response, principal: Principal): void {
-  (res.locals as { principal?: Principal }).principal = principal;
+function setPrincipal(res: ServerResponse, principal: Principal): void {
+  (locals(res) as { principal?: Principal }).principal = principal;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** The credential a request carries: `X-API-Key: <key>` or `Authorization: Bearer <token>`. */
-function credentialOf(req: Request): string | undefined | null {
-  const apiKey = req.get('x-api-key');
+function credentialOf(req: IncomingMessage): string | undefined | null {
+  const apiKey = header(req, 'x-api-key');
   if (apiKey !== undefined) {
     const key = apiKey.trim();
     return key.length > 0 && key.length <= MAX_CREDENTIAL_LENGTH ? key : null;
   }
-  const authorization = req.get('authorization');
+  const authorization = header(req, 'authorization');
   if (authorization === undefined) return undefined;
   const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(authorization);
   const token = match?.[1];
@@ -95,8 +101,11 @@ function routeTemplateOf(path: string): string | undefined {
 }
 
 export interface Authenticator {
-  /** The principal for a credential, or a ProblemError (401 invalid, 503 issuer unreachable). */
-  verify(credential: string): Promise<Principal | ProblemError>;
+  /**
+   * The principal for a credential, or a ProblemError (401 invalid, 503 issuer unreachable).
+   * Synchronous for keys; a promise only when a JWT is checked against the issuer's keys.
+   */
+  verify(credential: string): Principal | ProblemError | Promise<Principal | ProblemError>;
 }
 
 export function createAuthenticator(auth: AuthConfig): Authenticator {
@@ -114,8 +123,35 @@ export function createAuthenticator(auth: AuthConfig): Authenticator {
   const invalid = (): ProblemError =>
     new ProblemError('UNAUTHORIZED', 'The credential is not valid.');
 
+  const verifyJwt = async (
+    token: string,
+    issuer: NonNullable<AuthConfig['jwt']>,
+    keys: NonNullable<typeof jwks>,
+  ): Promise<Principal | ProblemError> => {
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: issuer.issuer,
+        audience: issuer.audience,
+        algorithms: [...issuer.algorithms],
+        clockTolerance: issuer.clockToleranceSec,
+        requiredClaims: ['exp', 'sub'],
+      });
+      const subject = createHash('sha256')
+        .update(`${payload.iss ?? ''}\u0000${payload.sub ?? ''}`)
+        .digest('hex')
+        .slice(0, 16);
+      return { kind: 'jwt', id: `jwt:${subject}`, admin: false };
+    } catch (error) {
+      // The token's fault → 401. The issuer's keys unreachable or unusable → 503. Matched by
+      // jose's stable error codes (instanceof is unreliable across module realms).
+      const code = (error as { code?: unknown } | null)?.code;
+      if (typeof code === 'string' && TOKEN_FAULTS.has(code)) return invalid();
+      return new ProblemError('AUTH-UNAVAILABLE', 'Tokens cannot be verified right now.');
+    }
+  };
+
   return {
-    async verify(credential) {
+    verify(credential) {
       const digest = sha256(credential);
       const handle = digest.toString('hex').slice(0, 16);
       if (matchesAny(digest, adminKeys))
@@ -123,26 +159,7 @@ export function createAuthenticator(auth: AuthConfig): Authenticator {
       if (matchesAny(digest, apiKeys))
         return { kind: 'api-key', id: `key:${handle}`, admin: false };
       if (jwt === undefined || jwks === undefined || !JWT_SHAPE.test(credential)) return invalid();
-      try {
-        const { payload } = await jwtVerify(credential, jwks, {
-          issuer: jwt.issuer,
-          audience: jwt.audience,
-          algorithms: [...jwt.algorithms],
-          clockTolerance: jwt.clockToleranceSec,
-          requiredClaims: ['exp', 'sub'],
-        });
-        const subject = createHash('sha256')
-          .update(`${payload.iss ?? ''}\u0000${payload.sub ?? ''}`)
-          .digest('hex')
-          .slice(0, 16);
-        return { kind: 'jwt', id: `jwt:${subject}`, admin: false };
-      } catch (error) {
-        // The token's fault → 401. The issuer's keys unreachable or unusable → 503. Matched by
-        // jose's stable error codes (instanceof is unreliable across module realms).
-        const code = (error as { code?: unknown } | null)?.code;
-        if (typeof code === 'string' && TOKEN_FAULTS.has(code)) return invalid();
-        return new ProblemError('AUTH-UNAVAILABLE', 'Tokens cannot be verified right now.');
-      }
+      return verifyJwt(credential, jwt, jwks);
     },
   };
 }
@@ -154,62 +171,88 @@ export interface GuardOptions {
 }
 
 /**
+ * Admits a request below /v1 (recording its principal on the response) or says why not, with
+ * the headers the refusal needs already set. Synchronous unless a JWT must be verified.
+ */
+export type V1Admission = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathBelowV1: string,
+) => ProblemError | undefined | Promise<ProblemError | undefined>;
+
+/**
  * Authentication (and optional rate limiting) for everything below /v1. Development mode (no API
  * key, no JWT issuer) lets /v1 through; /v1/admin/* needs an admin key in every mode.
  */
-export function v1Guard(options: GuardOptions): RequestHandler {
+export function v1Admission(options: GuardOptions): V1Admission {
   const auth = options.auth ?? { apiKeyDigests: [], adminKeyDigests: [] };
   const development = isDevelopmentMode(auth);
   const authenticator = createAuthenticator(auth);
   const perMinute = options.rateLimitPerMinute ?? 0;
   const limiter = perMinute > 0 ? new RateLimiter(perMinute, options.now) : undefined;
 
-  const refuse = (req: Request, res: Response, next: NextFunction, error: ProblemError): void => {
+  const refuse = (res: ServerResponse, pathBelowV1: string, error: ProblemError): ProblemError => {
     const l = locals(res);
-    const template = routeTemplateOf(req.originalUrl.split('?')[0] ?? '');
+    const template = routeTemplateOf(`/v1${pathBelowV1}`);
     if (l.route === undefined && template !== undefined) l.route = template;
     if (error.code === 'UNAUTHORIZED')
       res.setHeader('WWW-Authenticate', 'Bearer realm="neurotransmitter-cds"');
-    next(error);
+    return error;
   };
 
-  return (req, res, next) => {
-    const admin = isAdminPath(req.path);
+  const admit = (
+    res: ServerResponse,
+    pathBelowV1: string,
+    admin: boolean,
+    principal: Principal,
+  ): ProblemError | undefined => {
+    if (admin && !principal.admin)
+      return refuse(
+        res,
+        pathBelowV1,
+        new ProblemError('FORBIDDEN', 'This route needs an admin key.'),
+      );
+    if (limiter !== undefined) {
+      const taken = limiter.take(principal.id);
+      if (!taken.ok) {
+        res.setHeader('Retry-After', String(taken.retryAfterSec));
+        return refuse(res, pathBelowV1, new ProblemError('TOO-MANY-REQUESTS', 'Slow down.'));
+      }
+    }
+    setPrincipal(res, principal);
+    return undefined;
+  };
+
+  return (req, res, pathBelowV1) => {
+    const admin = isAdminPath(pathBelowV1);
     const credential = credentialOf(req);
-    void (async () => {
-      let principal: Principal;
-      if (credential === undefined) {
-        if (admin || !development) {
-          refuse(req, res, next, new ProblemError('UNAUTHORIZED', 'Send an API key.'));
-          return;
-        }
-        principal = { kind: 'development', id: `dev:${req.ip ?? 'unknown'}`, admin: false };
-      } else if (credential === null) {
-        refuse(req, res, next, new ProblemError('UNAUTHORIZED', 'The credential is malformed.'));
-        return;
-      } else {
-        const verified = await authenticator.verify(credential);
-        if (verified instanceof ProblemError) {
-          refuse(req, res, next, verified);
-          return;
-        }
-        principal = verified;
-      }
-      if (admin && !principal.admin) {
-        refuse(req, res, next, new ProblemError('FORBIDDEN', 'This route needs an admin key.'));
-        return;
-      }
-      if (limiter !== undefined) {
-        const taken = limiter.take(principal.id);
-        if (!taken.ok) {
-          res.setHeader('Retry-After', String(taken.retryAfterSec));
-          refuse(req, res, next, new ProblemError('TOO-MANY-REQUESTS', 'Slow down.'));
-          return;
-        }
-      }
-      setPrincipal(res, principal);
-      next();
-    })().catch(next);
+    if (credential === undefined) {
+      if (admin || !development)
+        return refuse(res, pathBelowV1, new ProblemError('UNAUTHORIZED', 'Send an API key.'));
+      const ip = req.socket.remoteAddress ?? 'unknown';
+      return admit(res, pathBelowV1, admin, { kind: 'development', id: `dev:${ip}`, admin: false });
+    }
+    if (credential === null)
+      return refuse(
+        res,
+        pathBelowV1,
+        new ProblemError('UNAUTHORIZED', 'The credential is malformed.'),
+      );
+    const settle = (verified: Principal | ProblemError): ProblemError | undefined =>
+      verified instanceof ProblemError
+        ? refuse(res, pathBelowV1, verified)
+        : admit(res, pathBelowV1, admin, verified);
+    const verified = authenticator.verify(credential);
+    return verified instanceof Promise ? verified.then(settle) : settle(verified);
+  };
+}
+
+/** `v1Admission` as Express middleware, mounted at /v1. */
+export function v1Guard(admission: V1Admission): RequestHandler {
+  return (req, res, next) => {
+    const outcome = admission(req, res, req.path);
+    if (outcome instanceof Promise) outcome.then(next, next);
+    else next(outcome);
   };
 }
 
@@ -221,7 +264,7 @@ export function requireAdmin(_req: Request, res: Response, next: NextFunction): 
 
 /** For /metrics when METRICS_REQUIRE_AUTH=true: any valid key or token, no rate limit. */
 export function anyCredential(auth: AuthConfig | undefined): RequestHandler {
-  const guard = v1Guard({ auth });
+  const guard = v1Guard(v1Admission({ auth }));
   return (req, res, next) => {
     if (auth === undefined || isDevelopmentMode(auth)) {
       next();

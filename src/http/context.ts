@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../lib/logger';
 
@@ -13,32 +14,50 @@ export interface RequestLocals {
   rulesetVersion?: string;
 }
 
-export function locals(res: Response): RequestLocals {
-  return res.locals as RequestLocals;
+/** The per-request record on `res.locals` (Express keeps an object it finds there). */
+export function locals(res: Response | ServerResponse): RequestLocals {
+  const r = res as { locals?: unknown };
+  r.locals ??= Object.create(null) as RequestLocals;
+  return r.locals as RequestLocals;
 }
 
-/** Request id (taken from X-Request-Id when well-formed) and one access-log line per request. */
+/**
+ * Starts a request's context on a plain Node request/response: the request id (taken from
+ * X-Request-Id when well-formed), its response header, and one access-log line when the response
+ * finishes. Used by Express (`requestContext`) and by the evaluation fast path alike.
+ */
+export function beginRequest(
+  logger: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  now: () => number = () => performance.now(),
+): RequestLocals {
+  const incoming = req.headers['x-request-id'];
+  const requestId =
+    typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+  const l = locals(res);
+  l.requestId = requestId;
+  res.setHeader('X-Request-Id', requestId);
+  const started = now();
+  res.on('finish', () => {
+    logger.info('request', {
+      requestId,
+      method: req.method ?? 'UNKNOWN',
+      route: l.route ?? 'unmatched',
+      status: res.statusCode,
+      durationMs: Math.round((now() - started) * 1000) / 1000,
+      ...(l.problemCode === undefined ? {} : { problemCode: l.problemCode }),
+      ...(l.firedRules === undefined ? {} : { firedRules: l.firedRules }),
+      ...(l.rulesetVersion === undefined ? {} : { rulesetVersion: l.rulesetVersion }),
+    });
+  });
+  return l;
+}
+
+/** Express middleware form of `beginRequest`. */
 export function requestContext(logger: Logger, now: () => number = () => performance.now()) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const incoming = req.get('x-request-id');
-    const requestId =
-      incoming !== undefined && INCOMING_ID.test(incoming) ? incoming : randomUUID();
-    locals(res).requestId = requestId;
-    res.setHeader('X-Request-Id', requestId);
-    const started = now();
-    res.on('finish', () => {
-      const l = locals(res);
-      logger.info('request', {
-        requestId,
-        method: req.method,
-        route: l.route ?? 'unmatched',
-        status: res.statusCode,
-        durationMs: Math.round((now() - started) * 1000) / 1000,
-        ...(l.problemCode === undefined ? {} : { problemCode: l.problemCode }),
-        ...(l.firedRules === undefined ? {} : { firedRules: l.firedRules }),
-        ...(l.rulesetVersion === undefined ? {} : { rulesetVersion: l.rulesetVersion }),
-      });
-    });
+    beginRequest(logger, req, res, now);
     next();
   };
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router } from 'express';
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -13,6 +14,8 @@ export interface Metrics {
   readonly registry: Registry;
   /** Observes every finished request under its route template ("unmatched" when none). */
   readonly middleware: RequestHandler;
+  /** The same on a plain Node request/response (the evaluation fast path). */
+  track(req: IncomingMessage, res: ServerResponse): void;
   /** Records one evaluation: its duration, the rules that fired, the red flags raised. */
   observeEvaluation(response: EvaluationResponse, seconds: number): void;
   readonly routes: Router;
@@ -35,17 +38,30 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
   });
-  const ruleHits = new Counter({
+  // Rule hits and red flags are tallied in plain maps and handed to prom-client at scrape time:
+  // a request fires a dozen rules, and prom-client validates and hashes the label set on every
+  // inc(). Keys are rule ids and red-flag codes of the loaded rulesets, never request data.
+  const hitsByRule = new Map<string, number>();
+  const flagsByCode = new Map<string, number>();
+  new Counter({
     name: 'rule_hits_total',
     help: 'Times each rule fired',
     labelNames: ['rule_id'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [ruleId, n] of hitsByRule) this.inc({ rule_id: ruleId }, n);
+    },
   });
-  const redFlags = new Counter({
+  new Counter({
     name: 'red_flags_total',
     help: 'Red flags raised, by code',
     labelNames: ['code'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [code, n] of flagsByCode) this.inc({ code }, n);
+    },
   });
   new Gauge({
     name: 'ruleset_info',
@@ -62,15 +78,18 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
     },
   });
 
-  const middleware: RequestHandler = (req, res, next) => {
+  const track = (req: IncomingMessage, res: ServerResponse): void => {
     const end = httpDuration.startTimer();
     res.on('finish', () => {
       end({
-        method: req.method,
+        method: req.method ?? 'UNKNOWN',
         route: locals(res).route ?? 'unmatched',
         status_code: String(res.statusCode),
       });
     });
+  };
+  const middleware: RequestHandler = (req, res, next) => {
+    track(req, res);
     next();
   };
 
@@ -91,11 +110,14 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
   return {
     registry,
     middleware,
+    track,
     routes,
     observeEvaluation(response, seconds) {
       evaluationDuration.observe(seconds);
-      for (const hit of response.hits) ruleHits.inc({ rule_id: hit.ruleId });
-      for (const flag of response.redFlags) redFlags.inc({ code: flag.code });
+      for (const hit of response.hits)
+        hitsByRule.set(hit.ruleId, (hitsByRule.get(hit.ruleId) ?? 0) + 1);
+      for (const flag of response.redFlags)
+        flagsByCode.set(flag.code, (flagsByCode.get(flag.code) ?? 0) + 1);
     },
   };
 }

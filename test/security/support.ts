@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import Transport from 'winston-transport';
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { createApp } from '../../src/http/app';
 import type { AppDeps } from '../../src/http/app';
 import { RulesetStore } from '../../src/http/ruleset-store';
@@ -20,7 +20,7 @@ class MemoryTransport extends Transport {
 
 /** createApp() on the shipped rules with the given options, logs captured at debug level. */
 export function appWith(options: Omit<AppDeps, 'store' | 'logger'> = {}): {
-  app: Express;
+  app: RequestListener;
   logs: string[];
   store: RulesetStore;
 } {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import Transport from 'winston-transport';
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { createApp } from '../../src/http/app';
 import { RulesetStore } from '../../src/http/ruleset-store';
 import { createLogger } from '../../src/lib/logger';
@@ -33,7 +33,7 @@ class MemoryTransport extends Transport {
 }
 
 export interface TestApp {
-  readonly app: Express;
+  readonly app: RequestListener;
   readonly logs: string[];
   readonly store: RulesetStore;
   readonly logger: Logger;

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Request, Response } from 'express';
 import { buildFacts, requestProblems } from '../../facts/build';
-import { evaluate } from '../../engine/evaluate';
+import { evaluateSync } from '../../engine/evaluate';
 import type { EvaluationResponse } from '../../engine/response-types';
 import { locals } from '../context';
+import type { RequestLocals } from '../context';
 import { jsonBody } from '../json-body';
 import { ProblemError } from '../problems';
 import type { RulesetStore } from '../ruleset-store';
@@ -18,7 +19,10 @@ export interface EvaluationRouteDeps {
   readonly onEvaluated?: (response: EvaluationResponse, seconds: number) => void;
 }
 
-function traceMode(query: Request['query']): boolean {
+export const EVALUATIONS_ROUTE = '/v1/evaluations';
+
+/** `trace` is the only query parameter: "hits" (default) or "full". */
+export function traceMode(query: Readonly<Record<string, unknown>>): boolean {
   for (const key of Object.keys(query)) {
     if (key !== 'trace')
       throw new ProblemError('INVALID-QUERY', 'Only the query parameter "trace" is allowed.');
@@ -29,50 +33,69 @@ function traceMode(query: Request['query']): boolean {
   throw new ProblemError('INVALID-QUERY', 'trace must be "hits" (default) or "full".');
 }
 
+/**
+ * Answers one parsed evaluation body, or throws the ProblemError that says why not. The one
+ * implementation behind POST /v1/evaluations, on the Express route and the fast path alike; the
+ * body reaches the engine only through the validated request and the facts built from it.
+ */
+export function answerEvaluation(
+  deps: EvaluationRouteDeps,
+  body: unknown,
+  traceFull: boolean,
+  l: RequestLocals,
+): EvaluationResponse {
+  const active = deps.store.get();
+  if (!active) throw new ProblemError('NOT-READY');
+  const checked = active.requests.validate(body);
+  if (!checked.ok)
+    throw new ProblemError(
+      'INVALID-REQUEST',
+      'See errors[] for the field at fault.',
+      checked.errors,
+    );
+  const { ruleset } = active;
+  const problems = requestProblems(ruleset.catalog, checked.request);
+  if (problems.length > 0) {
+    throw new ProblemError(
+      'INCONSISTENT-REQUEST',
+      'See errors[] for the fields at fault.',
+      problems.map((p) => ({ pointer: p.pointer, code: 'inconsistent', message: p.message })),
+    );
+  }
+  const started = process.hrtime.bigint();
+  const model = buildFacts(ruleset.catalog, checked.request);
+  const response = evaluateSync(ruleset, model, {
+    evaluationId: randomUUID(),
+    asOf: checked.request.asOf ?? deps.now().toISOString(),
+    traceFull,
+  });
+  deps.onEvaluated?.(response, Number(process.hrtime.bigint() - started) / 1e9);
+  l.firedRules = response.hits.map((h) => h.ruleId);
+  l.rulesetVersion = ruleset.manifest.version;
+  return response;
+}
+
+/**
+ * The Express route. In the service, plain JSON POSTs are answered by the fast path
+ * (src/http/fast-path.ts) before Express sees them; this route answers the rest (chunked or
+ * compressed bodies, other charsets, odd spellings of the path) and is the reference the fast
+ * path is tested against.
+ */
 export function evaluationRoutes(deps: EvaluationRouteDeps): Router {
   const router = Router();
   router.post(
-    '/v1/evaluations',
+    EVALUATIONS_ROUTE,
     (_req, res, next) => {
-      locals(res).route = '/v1/evaluations';
+      locals(res).route = EVALUATIONS_ROUTE;
       next();
     },
     ...jsonBody(deps.bodyLimitBytes, deps.maxJsonDepth),
-    async (req: Request, res: Response) => {
+    (req: Request, res: Response) => {
       const traceFull = traceMode(req.query);
-      const active = deps.store.get();
-      if (!active) throw new ProblemError('NOT-READY');
-      const checked = active.requests.validate(req.body);
-      if (!checked.ok)
-        throw new ProblemError(
-          'INVALID-REQUEST',
-          'See errors[] for the field at fault.',
-          checked.errors,
-        );
-      const { ruleset } = active;
-      const problems = requestProblems(ruleset.catalog, checked.request);
-      if (problems.length > 0) {
-        throw new ProblemError(
-          'INCONSISTENT-REQUEST',
-          'See errors[] for the fields at fault.',
-          problems.map((p) => ({ pointer: p.pointer, code: 'inconsistent', message: p.message })),
-        );
-      }
-      const started = process.hrtime.bigint();
-      const model = buildFacts(ruleset.catalog, checked.request);
-      const response = await evaluate(ruleset, model, {
-        evaluationId: randomUUID(),
-        asOf: checked.request.asOf ?? deps.now().toISOString(),
-        traceFull,
-      });
-      deps.onEvaluated?.(response, Number(process.hrtime.bigint() - started) / 1e9);
-      const l = locals(res);
-      l.firedRules = response.hits.map((h) => h.ruleId);
-      l.rulesetVersion = ruleset.manifest.version;
-      res.status(200).json(response);
+      res.status(200).json(answerEvaluation(deps, req.body, traceFull, locals(res)));
     },
   );
-  router.all('/v1/evaluations', () => {
+  router.all(EVALUATIONS_ROUTE, () => {
     throw new ProblemError('METHOD-NOT-ALLOWED', 'Use POST.');
   });
   return router;

@@ -1,0 +1,185 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../lib/logger';
+import type { V1Admission } from './auth';
+import { beginRequest } from './context';
+import type { RequestLocals } from './context';
+import { checkJsonShape } from './json-depth';
+import type { Metrics } from './metrics';
+import { asProblemError, ProblemError, toProblem } from './problems';
+import { answerEvaluation, EVALUATIONS_ROUTE } from './routes/evaluations';
+import type { EvaluationRouteDeps } from './routes/evaluations';
+
+type Middleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (err?: unknown) => void,
+) => void;
+
+export interface FastPathDeps {
+  readonly evaluation: EvaluationRouteDeps;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly admission: V1Admission;
+  /** The same security-header middleware the Express app runs (helmet). */
+  readonly securityHeaders: Middleware;
+}
+
+/** The request lines the fast path answers; any other query goes to Express. */
+const URLS: ReadonlyMap<string, boolean> = new Map([
+  [EVALUATIONS_ROUTE, false],
+  [`${EVALUATIONS_ROUTE}?trace=hits`, false],
+  [`${EVALUATIONS_ROUTE}?trace=full`, true],
+]);
+/** `application/json`, optionally with `charset=utf-8`: what body-parser reads as plain UTF-8. */
+const PLAIN_JSON = /^application\/json[ \t]*(?:;[ \t]*charset=(?:utf-8|"utf-8")[ \t]*)?$/i;
+const DIGITS = /^[0-9]{1,15}$/;
+const JSON_TYPE = 'application/json; charset=utf-8';
+const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
+
+/**
+ * POST /v1/evaluations without Express. Express's router, request/response decoration and
+ * body-parser cost more CPU per request than evaluating the rules (see README, Performance), so
+ * the plain case — the exact path, a `trace` query or none, an uncompressed UTF-8 JSON body with
+ * a Content-Length within the limit — is answered here, with the same request id, access log,
+ * metrics, security headers, credentials check, body checks, handler and problem answers as the
+ * Express route. Everything else (chunked or compressed bodies, other charsets, other spellings
+ * of the path) goes to Express, whose route is also the reference the fast path is tested against
+ * (test/http/fast-path.test.ts). Returns false, having touched nothing, when the request is not
+ * one it answers.
+ */
+export function createFastPath(
+  deps: FastPathDeps,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const { evaluation, logger, metrics, admission, securityHeaders } = deps;
+
+  const sendProblem = (res: ServerResponse, l: RequestLocals, error: unknown): void => {
+    const problem = asProblemError(error);
+    if (problem.code === 'INTERNAL')
+      logger.error('unhandled error', {
+        requestId: l.requestId,
+        errorName: error instanceof Error ? error.name : typeof error,
+      });
+    l.problemCode = problem.code;
+    const answer = toProblem(problem, EVALUATIONS_ROUTE, l.requestId);
+    const body = Buffer.from(JSON.stringify(answer));
+    res.statusCode = answer.status;
+    res.setHeader('Content-Type', PROBLEM_TYPE);
+    res.setHeader('Content-Length', body.length);
+    res.end(body);
+  };
+
+  const answer = (res: ServerResponse, l: RequestLocals, raw: Buffer, traceFull: boolean): void => {
+    try {
+      // The order of body-parser's json(): verify the raw bytes, decode (dropping a BOM), parse
+      // strictly (an object or array at the top; an empty body is {}).
+      const shape = checkJsonShape(raw, evaluation.maxJsonDepth);
+      if (shape === 'too-deep')
+        throw new ProblemError(
+          'NESTING-TOO-DEEP',
+          `JSON may nest at most ${String(evaluation.maxJsonDepth)} levels.`,
+        );
+      if (shape === 'duplicate-key')
+        throw new ProblemError('DUPLICATE-KEY', 'An object repeats a key; send each field once.');
+      let text = raw.toString('utf8');
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      const body = text.length === 0 ? {} : parseStrict(text);
+      const json = JSON.stringify(answerEvaluation(evaluation, body, traceFull, l));
+      const out = Buffer.from(json);
+      res.statusCode = 200;
+      res.setHeader('Content-Type', JSON_TYPE);
+      res.setHeader('Content-Length', out.length);
+      res.end(out);
+    } catch (error) {
+      sendProblem(res, l, error);
+    }
+  };
+
+  const readBody = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    l: RequestLocals,
+    traceFull: boolean,
+  ): void => {
+    const chunks: Buffer[] = [];
+    let settled = false;
+    req.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (settled) return;
+      settled = true;
+      answer(
+        res,
+        l,
+        chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks),
+        traceFull,
+      );
+    });
+    const incomplete = (): void => {
+      if (settled) return;
+      settled = true;
+      sendProblem(res, l, new ProblemError('BAD-JSON', 'The body was incomplete.'));
+    };
+    req.on('aborted', incomplete);
+    req.on('error', incomplete);
+  };
+
+  return (req, res) => {
+    if (req.method !== 'POST') return false;
+    const traceFull = URLS.get(req.url ?? '');
+    if (traceFull === undefined) return false;
+    const { headers } = req;
+    const type = headers['content-type'];
+    const length = headers['content-length'];
+    if (
+      type === undefined ||
+      !PLAIN_JSON.test(type) ||
+      length === undefined ||
+      !DIGITS.test(length) ||
+      Number(length) > evaluation.bodyLimitBytes ||
+      headers['transfer-encoding'] !== undefined ||
+      headers['content-encoding'] !== undefined
+    )
+      return false;
+
+    const l = beginRequest(logger, req, res);
+    l.route = EVALUATIONS_ROUTE;
+    securityHeaders(req, res, () => undefined);
+    metrics.track(req, res);
+    const admitted = admission(req, res, EVALUATIONS_ROUTE.slice('/v1'.length));
+    if (admitted instanceof Promise) {
+      admitted.then(
+        (refusal) => {
+          if (refusal) sendProblem(res, l, refusal);
+          else readBody(req, res, l, traceFull);
+        },
+        (error: unknown) => {
+          sendProblem(res, l, error);
+        },
+      );
+    } else if (admitted) sendProblem(res, l, admitted);
+    else readBody(req, res, l, traceFull);
+    return true;
+  };
+}
+
+/** JSON.parse behind body-parser's `strict`: the top level must be an object or an array. */
+function parseStrict(text: string): unknown {
+  if (!startsLikeContainer(text))
+    throw new ProblemError('BAD-JSON', 'The body could not be parsed as JSON.');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ProblemError('BAD-JSON', 'The body could not be parsed as JSON.');
+  }
+}
+
+/** The first character after JSON whitespace (space, tab, LF, CR) is `{` or `[`. */
+function startsLikeContainer(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b) return true;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
+  }
+  return false;
+}
