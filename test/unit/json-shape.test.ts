@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { checkJsonShape } from '../../src/http/json-depth';
 
 const shape = (text: string, maxDepth = 32): string | undefined =>
@@ -35,5 +36,89 @@ describe('checkJsonShape (raw JSON bytes, before parsing)', () => {
   it('when the text is not JSON at all, then it is left for JSON.parse to reject', () => {
     expect(shape('{"a":1,')).toBeUndefined();
     expect(shape('"unterminated')).toBeUndefined();
+  });
+});
+
+/** The straightforward byte-by-byte scan the indexOf version replaced, kept as its reference. */
+function referenceShape(text: Buffer, maxDepth: number): string | undefined {
+  const stack: { keys: Set<string> | undefined; expectKey: boolean }[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const byte = text[i];
+    if (byte === 0x22) {
+      const start = i;
+      i += 1;
+      while (i < text.length && text[i] !== 0x22) i += text[i] === 0x5c ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (top?.keys !== undefined && top.expectKey) {
+        let key: unknown;
+        try {
+          key = JSON.parse(text.subarray(start, i + 1).toString('utf8'));
+        } catch {
+          key = undefined;
+        }
+        if (typeof key === 'string') {
+          if (top.keys.has(key)) return 'duplicate-key';
+          top.keys.add(key);
+        }
+        top.expectKey = false;
+      }
+    } else if (byte === 0x7b || byte === 0x5b) {
+      if (stack.length >= maxDepth) return 'too-deep';
+      stack.push({ keys: byte === 0x7b ? new Set() : undefined, expectKey: byte === 0x7b });
+    } else if (byte === 0x7d || byte === 0x5d) {
+      stack.pop();
+    } else if (byte === 0x2c) {
+      const top = stack[stack.length - 1];
+      if (top?.keys !== undefined) top.expectKey = true;
+    }
+    i += 1;
+  }
+  return undefined;
+}
+
+describe('checkJsonShape agrees with the byte-by-byte reference scan', () => {
+  // Keys drawn from a small alphabet (so duplicates are common), some spelled with escapes,
+  // some non-ASCII; whole documents then serialised and, half the time, cut or spliced.
+  const key = fc.constantFrom('a', 'b', 'µ', 'a\\"', '\\u0061', '\\\\', 'é', '\\n');
+  const value: fc.Arbitrary<string> = fc.letrec<{ v: string }>((tie) => ({
+    v: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constantFrom('1', 'true', 'null', '"x"', '"\\\\"', '"}]{["', '"\\""'),
+      fc.array(tie('v'), { maxLength: 4 }).map((xs) => `[${xs.join(',')}]`),
+      fc
+        .array(fc.tuple(key, tie('v')), { maxLength: 4 })
+        .map((kv) => `{${kv.map(([k, v]) => `"${k}":${v}`).join(',')}}`),
+    ),
+  })).v;
+  const mangled = fc.tuple(value, fc.nat(), fc.nat(), fc.boolean()).map(([text, a, b, cut]) => {
+    if (!cut || text.length === 0) return text;
+    const x = a % text.length;
+    const y = b % text.length;
+    return text.slice(0, Math.min(x, y)) + text.slice(Math.max(x, y));
+  });
+
+  it('on generated and mangled JSON texts, at several depth limits', () => {
+    fc.assert(
+      fc.property(mangled, fc.integer({ min: 1, max: 6 }), (text, depth) => {
+        const buf = Buffer.from(text, 'utf8');
+        expect(checkJsonShape(buf, depth)).toBe(referenceShape(buf, depth));
+      }),
+      { numRuns: 3000, seed: 20261128 },
+    );
+  });
+
+  it('on invalid UTF-8 in keys and on brackets where a key belongs', () => {
+    const bytes = (...parts: (string | number[])[]): Buffer =>
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    const cases = [
+      bytes('{"', [0xff], '":1,"', [0xfe], '":2}'),
+      bytes('{"', [0xc3], '":1,"', [0xc3], '":2}'),
+      bytes('{"a', [0x80], '":1}'),
+      bytes('{{},"a":1,"a":2}'),
+      bytes('{[],"a":1,"b":[{"x":1,,"x":2}],"a":2}'),
+    ];
+    for (const buf of cases) expect(checkJsonShape(buf, 32)).toBe(referenceShape(buf, 32));
+    expect(checkJsonShape(cases[0] ?? Buffer.alloc(0), 32)).toBe('duplicate-key');
   });
 });
