@@ -23,6 +23,9 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean -
 COPY --from=build /app/dist/src ./dist/src
 COPY rules ./rules
 COPY schemas ./schemas
+# Check the ruleset now and keep its snapshot in the image (node_modules/.cache, read-only for
+# the runtime user): the container's first start replays it instead of parsing the YAML.
+RUN node dist/src/prepare.js
 USER node:node
 EXPOSE 8080
 STOPSIGNAL SIGTERM

@@ -110,8 +110,15 @@ function digests(value: unknown): string[] {
   return [...new Set(value.split(',').map((d) => d.trim().toLowerCase()))];
 }
 
-/** The only reader of the environment: validated, then frozen. */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+/**
+ * The only reader of the environment: validated, then frozen. `listening: false` is for a
+ * process that never serves (the image build's `prepare`): the refusals about serving without
+ * authentication do not apply to it.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  options: { readonly listening?: boolean } = {},
+): Config {
   const raw: Record<string, unknown> = {};
   for (const [key, def] of Object.entries(envSchema.properties)) {
     const value = env[key];
@@ -166,13 +173,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const configured = apiKeyDigests.length > 0 || jwt !== undefined;
   const host = str('HOST', '127.0.0.1');
 
-  if (!configured && nodeEnv === 'production') {
+  const listening = options.listening !== false;
+  if (listening && !configured && nodeEnv === 'production') {
     throw new ConfigError(
       'refusing to start: NODE_ENV=production needs authentication — set AUTH_API_KEYS ' +
         '(SHA-256 hex digests of the accepted keys) and/or AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE',
     );
   }
-  if (!configured && !LOOPBACK.has(host)) {
+  if (listening && !configured && !LOOPBACK.has(host)) {
     throw new ConfigError(
       'refusing to start: development mode (no AUTH_API_KEYS and no AUTH_JWKS_URL) only listens on 127.0.0.1; ' +
         'configure authentication to listen on another address',

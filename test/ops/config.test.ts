@@ -33,6 +33,14 @@ describe('configuration (src/config.ts)', () => {
     );
   });
 
+  it('when the process never listens (the image build step), then the serving refusals do not apply', () => {
+    const config = loadConfig({ NODE_ENV: 'production', HOST: '0.0.0.0' }, { listening: false });
+    expect(config.nodeEnv).toBe('production');
+    expect(() => loadConfig({ NODE_ENV: 'production', PORT: 'x' }, { listening: false })).toThrow(
+      ConfigError,
+    );
+  });
+
   it('when development mode is asked to listen beyond loopback, then it refuses', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/only listens on 127\.0\.0\.1/);
     expect(loadConfig({ HOST: '0.0.0.0', AUTH_API_KEYS: DIGEST }).host).toBe('0.0.0.0');

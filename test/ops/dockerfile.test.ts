@@ -71,6 +71,15 @@ describe('Dockerfile', () => {
     expect(keywords.lastIndexOf('RUN')).toBeLessThan(keywords.indexOf('USER'));
   });
 
+  it('checks the ruleset at build and keeps its snapshot in the image, before dropping root', () => {
+    const order = runtime.instructions.map((i) => `${i.keyword} ${i.args}`);
+    const prepare = order.indexOf('RUN node dist/src/prepare.js');
+    expect(prepare).toBeGreaterThan(order.indexOf('COPY rules ./rules'));
+    expect(prepare).toBeGreaterThan(order.indexOf('COPY schemas ./schemas'));
+    expect(prepare).toBeGreaterThan(order.findIndex((i) => i.startsWith('COPY --from=build')));
+    expect(prepare).toBeLessThan(order.findIndex((i) => i.startsWith('USER ')));
+  });
+
   it('has a HEALTHCHECK on /readyz and production settings (NODE_ENV, all interfaces)', () => {
     const health = args('HEALTHCHECK');
     expect(health).toHaveLength(1);
