@@ -9,6 +9,7 @@ import { isLoopback } from '../../src/http/routes/admin';
 import { RulesetStore } from '../../src/http/ruleset-store';
 import { createLogger } from '../../src/lib/logger';
 import { loadRuleset } from '../../src/rules/load';
+import { createAjv, readSchema } from '../../src/rules/schemas';
 import { watchRules } from '../../src/rules/watch';
 import type { RulesWatcher } from '../../src/rules/watch';
 import { FIXTURES, fixtureRules, removeTempDirs } from './support';
@@ -172,6 +173,12 @@ describe('POST /v1/admin/reload', () => {
     const res = await request(app).post('/v1/admin/reload').set('x-api-key', ADMIN_KEY);
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('reloaded');
+    // The answer is the one schemas/openapi.json documents (ReloadAnswer).
+    const openapi = readSchema('openapi.json') as {
+      components: { schemas: Record<string, object> };
+    };
+    const documented = createAjv().compile(openapi.components.schemas.ReloadAnswer ?? false);
+    expect(documented(res.body)).toBe(true);
     expect(pheoVersion((await request(app).get('/v1/ruleset')).body)).toBe(2);
 
     const again = await request(app).post('/v1/admin/reload').set('x-api-key', ADMIN_KEY);
