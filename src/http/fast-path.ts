@@ -84,11 +84,11 @@ export function createFastPath(
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       const body = text.length === 0 ? {} : parseStrict(text);
       const json = JSON.stringify(answerEvaluation(evaluation, body, traceFull, l));
-      const out = Buffer.from(json);
       res.statusCode = 200;
       res.setHeader('Content-Type', JSON_TYPE);
-      res.setHeader('Content-Length', out.length);
-      res.end(out);
+      // A string body goes out in one write with the head; no Buffer copy of ~16 KB.
+      res.setHeader('Content-Length', Buffer.byteLength(json));
+      res.end(json);
     } catch (error) {
       sendProblem(res, l, error);
     }
