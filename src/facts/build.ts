@@ -1,12 +1,12 @@
 import type { Catalog } from '../rules/catalog';
-import type { VitalName } from '../rules/catalog-types';
+import type { Analyte, VitalName } from '../rules/catalog-types';
 import { VITALS } from '../rules/catalog-types';
 import type { ResolvedMedication } from './medications';
 import { classStates, resolveAtc } from './medications';
 import type { BiomarkerFact, DataProblem, FactModel, QuestionnaireFact } from './model';
 import { bandOf, questionnaireProblems, totalOf } from './questionnaires';
 import { classify, resolveRange } from './ranges';
-import type { AgentInput, EvaluationRequest } from './request-types';
+import type { AgentInput, BiomarkerInput, EvaluationRequest } from './request-types';
 import { convertMass, doseUnitToMass, toCanonical, toSignificant } from './units';
 
 export interface RequestProblem {
@@ -57,48 +57,8 @@ export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactMo
     const analyte = catalog.analytes.get(b.analyte);
     if (!analyte) return;
     if (analyte.urinaryNeurotransmitter === true) urinaryNeurotransmitterSent = true;
-    const pointer = `/biomarkers/${i}`;
-    const uninterpretable = (code: string, at: string, detail: string): BiomarkerFact => {
-      problems.push({ code, pointer: at, detail });
-      return { status: 'uninterpretable', value: null, ulnMultiple: null, pointer };
-    };
-    const value = toCanonical(catalog, analyte, b.value, b.unit);
-    let fact: BiomarkerFact;
-    if (!value.ok) {
-      fact = uninterpretable(
-        value.problem,
-        `${pointer}/unit`,
-        `${analyte.id}: unit ${b.unit === undefined ? 'missing' : `"${b.unit}" not usable`}`,
-      );
-    } else {
-      if (value.converted)
-        problems.push({
-          code: 'DATA-UNIT-CONVERTED',
-          pointer: `${pointer}/unit`,
-          detail: `${analyte.id} converted to ${catalog.unitFamilies.get(analyte.unitFamily)?.family.canonical ?? ''}`,
-        });
-      const range = resolveRange(catalog, analyte, b);
-      if (!range.ok) {
-        const at =
-          range.problem === 'DATA-RI-MISSING'
-            ? `${pointer}/referenceRange`
-            : `${pointer}/referenceRange/unit`;
-        fact = uninterpretable(range.problem, at, `${analyte.id}: no usable reference range`);
-        fact = { ...fact, value: value.value };
-      } else {
-        const high = range.range.high;
-        fact = {
-          status: classify(value.value, range.range),
-          value: value.value,
-          // A ratio of two separately rounded values can land a hair under N (2.99999999999): 9
-          // significant figures keep "exactly 3× ULN" at 3 whatever the unit.
-          ulnMultiple: high !== undefined && high > 0 ? toSignificant(value.value / high, 9) : null,
-          pointer,
-        };
-      }
-    }
     // With repeated results for one analyte, the later entry in the list wins.
-    biomarkers.set(analyte.id, fact);
+    biomarkers.set(analyte.id, biomarkerFact(catalog, analyte, b, `/biomarkers/${i}`, problems));
   });
 
   const questionnaires = new Map<string, QuestionnaireFact>();
@@ -201,6 +161,52 @@ export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactMo
     requested,
     problems,
     urinaryNeurotransmitterSent,
+  };
+}
+
+/** One biomarker's fact; what makes it uninterpretable is added to `problems`. */
+function biomarkerFact(
+  catalog: Catalog,
+  analyte: Analyte,
+  b: BiomarkerInput,
+  pointer: string,
+  problems: DataProblem[],
+): BiomarkerFact {
+  const value = toCanonical(catalog, analyte, b.value, b.unit);
+  if (!value.ok) {
+    problems.push({
+      code: value.problem,
+      pointer: `${pointer}/unit`,
+      detail: `${analyte.id}: unit ${b.unit === undefined ? 'missing' : `"${b.unit}" not usable`}`,
+    });
+    return { status: 'uninterpretable', value: null, ulnMultiple: null, pointer };
+  }
+  if (value.converted)
+    problems.push({
+      code: 'DATA-UNIT-CONVERTED',
+      pointer: `${pointer}/unit`,
+      detail: `${analyte.id} converted to ${catalog.unitFamilies.get(analyte.unitFamily)?.family.canonical ?? ''}`,
+    });
+  const range = resolveRange(catalog, analyte, b);
+  if (!range.ok) {
+    problems.push({
+      code: range.problem,
+      pointer:
+        range.problem === 'DATA-RI-MISSING'
+          ? `${pointer}/referenceRange`
+          : `${pointer}/referenceRange/unit`,
+      detail: `${analyte.id}: no usable reference range`,
+    });
+    return { status: 'uninterpretable', value: value.value, ulnMultiple: null, pointer };
+  }
+  const high = range.range.high;
+  return {
+    status: classify(value.value, range.range),
+    value: value.value,
+    // A ratio of two separately rounded values can land a hair under N (2.99999999999): 9
+    // significant figures keep "exactly 3× ULN" at 3 whatever the unit.
+    ulnMultiple: high !== undefined && high > 0 ? toSignificant(value.value / high, 9) : null,
+    pointer,
   };
 }
 

@@ -26,23 +26,13 @@ export function resolveRange(
   const printed = input.referenceRange;
   if (printed && (printed.low !== undefined || printed.high !== undefined)) {
     const unit = printed.unit ?? input.unit;
-    const convert = (x: number | undefined): number | undefined | UnitProblem => {
-      if (x === undefined) return undefined;
-      const c = toCanonical(catalog, analyte, x, unit);
-      return c.ok ? c.value : c.problem;
-    };
-    const low = convert(printed.low);
-    const high = convert(printed.high);
-    if (typeof low === 'string') return { ok: false, problem: low };
-    if (typeof high === 'string') return { ok: false, problem: high };
-    return {
-      ok: true,
-      range: {
-        ...(low === undefined ? {} : { low }),
-        ...(high === undefined ? {} : { high }),
-        source: 'lab-printed',
-      },
-    };
+    const low =
+      printed.low === undefined ? undefined : toCanonical(catalog, analyte, printed.low, unit);
+    const high =
+      printed.high === undefined ? undefined : toCanonical(catalog, analyte, printed.high, unit);
+    if (low && !low.ok) return { ok: false, problem: low.problem };
+    if (high && !high.ok) return { ok: false, problem: high.problem };
+    return { ok: true, range: rangeOf(low?.value, high?.value, 'lab-printed') };
   }
   const profile =
     input.lab === undefined ? undefined : catalog.labs.get(input.lab)?.get(analyte.id);
@@ -56,16 +46,19 @@ export function resolveRange(
         ? undefined
         : toCanonical(catalog, analyte, profile.high, profile.unit);
     if ((low && !low.ok) || (high && !high.ok)) return { ok: false, problem: 'DATA-RI-MISSING' };
-    return {
-      ok: true,
-      range: {
-        ...(low?.ok ? { low: low.value } : {}),
-        ...(high?.ok ? { high: high.value } : {}),
-        source: 'lab-profile',
-      },
-    };
+    return { ok: true, range: rangeOf(low?.value, high?.value, 'lab-profile') };
   }
   return { ok: false, problem: 'DATA-RI-MISSING' };
+}
+
+/** A range with only the limits it has (no closures or spreads: this runs per biomarker). */
+function rangeOf(
+  low: number | undefined,
+  high: number | undefined,
+  source: CanonicalRange['source'],
+): CanonicalRange {
+  if (low === undefined) return high === undefined ? { source } : { high, source };
+  return high === undefined ? { low, source } : { low, high, source };
 }
 
 /** Limits are inclusive: a value on a limit is normal. */

@@ -15,6 +15,8 @@ export type Converted =
  * whichever unit it was written in. 12 significant figures is far beyond any lab's precision.
  */
 export function toSignificant(x: number, digits = 12): number {
+  // A shortcut for speed: an integer with at most `digits` digits is its own rounding (−0 is 0).
+  if (Number.isInteger(x) && Math.abs(x) < 10 ** digits) return x === 0 ? 0 : x;
   return Number.isFinite(x) ? Number(x.toPrecision(digits)) : x;
 }
 
