@@ -3,7 +3,7 @@ import type { FactModel } from '../facts/model';
 import type { Intervention } from '../rules/catalog-types';
 import { expandTargets } from '../rules/compile';
 import type { Ruleset } from '../rules/load';
-import type { RuleDef } from '../rules/rule-types';
+import type { ReasonOutcome, RuleDef } from '../rules/rule-types';
 import type {
   DataIssueOut,
   EvaluationResponse,
@@ -42,6 +42,45 @@ const HOLDING_DATA: readonly {
   { code: 'DATA-ITEM9-MISSING', holds: 'supplements' },
 ];
 
+/** What assembly derives from the ruleset alone, computed once per ruleset (for speed). */
+interface Plan {
+  /** Each reason outcome's target interventions (`expandTargets`), filled as outcomes are met. */
+  readonly targets: Map<ReasonOutcome, readonly string[]>;
+  /**
+   * Each intervention's place in the answer order (type, then id): equal places for ids the
+   * comparator cannot tell apart, so a stable sort on places gives the comparator's own order.
+   */
+  readonly place: ReadonlyMap<string, number>;
+}
+
+const plans = new WeakMap<Ruleset, Plan>();
+
+function planOf(ruleset: Ruleset): Plan {
+  let plan = plans.get(ruleset);
+  if (plan) return plan;
+  const byAnswerOrder = (a: Intervention, b: Intervention): number =>
+    TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || byId(a.id, b.id);
+  const sorted = [...ruleset.catalog.interventions.values()].sort(byAnswerOrder);
+  const place = new Map<string, number>();
+  sorted.forEach((intervention, i) => {
+    const prev = sorted[i - 1];
+    const same = prev !== undefined && byAnswerOrder(prev, intervention) === 0;
+    place.set(intervention.id, same ? (place.get(prev.id) ?? i) : i);
+  });
+  plan = { targets: new Map(), place };
+  plans.set(ruleset, plan);
+  return plan;
+}
+
+function targetsOf(plan: Plan, ruleset: Ruleset, outcome: ReasonOutcome): readonly string[] {
+  let ids = plan.targets.get(outcome);
+  if (ids === undefined) {
+    ids = expandTargets(ruleset.catalog, outcome);
+    plan.targets.set(outcome, ids);
+  }
+  return ids;
+}
+
 export function assemble(
   ruleset: Ruleset,
   model: FactModel,
@@ -50,70 +89,55 @@ export function assemble(
   extras: AssembleExtras,
 ): EvaluationResponse {
   const { catalog } = ruleset;
-  const ref = (rule: RuleDef): { ruleId: string; ruleVersion: number } => ({
-    ruleId: rule.id,
-    ruleVersion: rule.version,
-  });
+  const plan = planOf(ruleset);
 
   const dataIssues = collectDataIssues(ruleset, model, fired);
 
-  const redFlags: (RedFlagOut & { rule: RuleDef })[] = [];
+  const redFlags: { flag: RedFlagOut; rule: RuleDef }[] = [];
   const findings: FindingOut[] = [];
   const reasons = new Map<string, ReasonOut[]>();
   const addReason = (id: string, reason: ReasonOut): void => {
-    const list = reasons.get(id) ?? [];
-    if (!list.some((r) => r.code === reason.code && r.ruleId === reason.ruleId)) list.push(reason);
-    reasons.set(id, list);
+    const list = reasons.get(id);
+    if (list === undefined) reasons.set(id, [reason]);
+    else if (!list.some((r) => r.code === reason.code && r.ruleId === reason.ruleId))
+      list.push(reason);
   };
 
   for (const rule of fired) {
     const then = rule.then;
+    // Output objects are written out whole, without spreads: this runs for every fired rule.
+    const { id: ruleId, version: ruleVersion } = rule;
     if ('redFlag' in then) {
-      const code = catalog.reasonCodes.get(then.redFlag.code);
-      redFlags.push({
-        code: then.redFlag.code,
-        urgency: code?.urgency ?? 'emergency',
-        message: then.redFlag.message,
-        action: then.redFlag.action,
-        ...(then.redFlag.referral === undefined ? {} : { referral: then.redFlag.referral }),
-        ...ref(rule),
-        rule,
-      });
-      if (then.redFlag.referral !== undefined)
-        addReason(then.redFlag.referral, {
-          code: then.redFlag.code,
-          kind: 'indication',
-          ...ref(rule),
-          message: then.redFlag.action,
-        });
+      const { code, message, action, referral } = then.redFlag;
+      const urgency = catalog.reasonCodes.get(code)?.urgency ?? 'emergency';
+      const flag: RedFlagOut =
+        referral === undefined
+          ? { code, urgency, message, action, ruleId, ruleVersion }
+          : { code, urgency, message, action, referral, ruleId, ruleVersion };
+      redFlags.push({ flag, rule });
+      if (referral !== undefined)
+        addReason(referral, { code, kind: 'indication', ruleId, ruleVersion, message: action });
     } else if ('finding' in then) {
-      if (findings.some((f) => f.id === then.finding.id)) continue;
-      const band = state.findings.get(then.finding.id) ?? null;
-      findings.push({
-        id: then.finding.id,
-        ...(band === null ? {} : { band }),
-        evidenceGrade: rule.evidence.grade,
-        message: then.finding.message,
-        ...ref(rule),
-      });
+      const { id, message } = then.finding;
+      if (findings.some((f) => f.id === id)) continue;
+      const band = state.findings.get(id) ?? null;
+      const evidenceGrade = rule.evidence.grade;
+      findings.push(
+        band === null
+          ? { id, evidenceGrade, message, ruleId, ruleVersion }
+          : { id, band, evidenceGrade, message, ruleId, ruleVersion },
+      );
     } else if ('propose' in then || 'block' in then || 'caution' in then || 'defer' in then) {
-      const [kind, outcome] =
-        'propose' in then
-          ? (['indication', then.propose] as const)
-          : 'block' in then
-            ? (['block', then.block] as const)
-            : 'caution' in then
-              ? (['caution', then.caution] as const)
-              : (['deferral', then.defer] as const);
-      const severity = catalog.reasonCodes.get(outcome.code)?.severity;
-      for (const id of expandTargets(catalog, outcome)) {
-        addReason(id, {
-          code: outcome.code,
-          kind,
-          ...(severity ? { severity } : {}),
-          ...ref(rule),
-          message: outcome.message,
-        });
+      const { kind, outcome } = reasonOutcome(then);
+      const { code, message } = outcome;
+      const severity = catalog.reasonCodes.get(code)?.severity;
+      for (const id of targetsOf(plan, ruleset, outcome)) {
+        addReason(
+          id,
+          severity
+            ? { code, kind, severity, ruleId, ruleVersion, message }
+            : { code, kind, ruleId, ruleVersion, message },
+        );
       }
     }
   }
@@ -121,7 +145,7 @@ export function assemble(
   for (const id of model.requested.keys()) if (!reasons.has(id)) reasons.set(id, []);
 
   // Holds that come from the situation, not from one agent's rule.
-  const deferringFlags = redFlags.filter((f) => DEFERRING_URGENCIES.has(f.urgency));
+  const deferringFlags = redFlags.filter((f) => DEFERRING_URGENCIES.has(f.flag.urgency));
   // Detected by the fact layer, so the hold applies even if no data rule covers the code.
   const holdingData = HOLDING_DATA.filter(({ code }) =>
     model.problems.some((p) => p.code === code),
@@ -131,17 +155,20 @@ export function assemble(
       rule && 'dataIssue' in rule.then
         ? rule.then.dataIssue.message
         : (catalog.reasonCodes.get(code)?.title ?? code);
-    const reason: ReasonOut = { code, kind: 'deferral', ...(rule ? ref(rule) : {}), message };
+    const reason: ReasonOut = rule
+      ? { code, kind: 'deferral', ruleId: rule.id, ruleVersion: rule.version, message }
+      : { code, kind: 'deferral', message };
     return { holds, reason };
   });
   for (const [id, list] of reasons) {
     const intervention = catalog.interventions.get(id);
     if (intervention?.type !== 'supplement') continue;
-    for (const flag of deferringFlags)
+    for (const { flag } of deferringFlags)
       list.push({
         code: flag.code,
         kind: 'deferral',
-        ...ref(flag.rule),
+        ruleId: flag.ruleId,
+        ruleVersion: flag.ruleVersion,
         message: `Held back: ${flag.action}`,
       });
     for (const { holds, reason } of holdingData) {
@@ -149,7 +176,7 @@ export function assemble(
     }
   }
 
-  const interventions: InterventionOut[] = [];
+  const placed: { place: number; out: InterventionOut }[] = [];
   for (const [id, list] of reasons) {
     const intervention = catalog.interventions.get(id);
     if (!intervention) continue;
@@ -160,30 +187,65 @@ export function assemble(
       model.supplementsTaken.has(id) ||
       list.some((r) => r.kind === 'indication' || r.kind === 'block');
     if (!relevant) continue;
-    interventions.push(toIntervention(intervention, list, model.requested.has(id)));
+    const out = toIntervention(intervention, list, model.requested.has(id));
+    placed.push({ place: plan.place.get(id) ?? 0, out });
   }
-  interventions.sort(
-    (a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || byId(a.id, b.id),
-  );
+  // By type, then id, through the precomputed places (the collator is slow per comparison).
+  const interventions = placed.sort((a, b) => a.place - b.place).map((p) => p.out);
 
-  redFlags.sort((a, b) => URGENCY_ORDER.indexOf(a.urgency) - URGENCY_ORDER.indexOf(b.urgency));
+  redFlags.sort(
+    (a, b) => URGENCY_ORDER.indexOf(a.flag.urgency) - URGENCY_ORDER.indexOf(b.flag.urgency),
+  );
 
   const disclaimers = catalog.disclaimers
     .filter((d) => d.when === 'always' || model.urinaryNeurotransmitterSent)
     .map((d) => ({ id: d.id, text: d.text }));
 
-  return {
-    evaluationId: extras.evaluationId,
-    asOf: extras.asOf,
-    ruleset: { id: ruleset.manifest.id, version: ruleset.manifest.version, hash: ruleset.hash },
-    redFlags: redFlags.map(({ rule: _rule, ...flag }) => flag),
-    findings,
-    interventions,
-    dataIssues,
-    hits: extras.hits,
-    ...(extras.notFired ? { notFired: extras.notFired } : {}),
-    disclaimers,
+  const { evaluationId, asOf, hits, notFired } = extras;
+  const rulesetRef = {
+    id: ruleset.manifest.id,
+    version: ruleset.manifest.version,
+    hash: ruleset.hash,
   };
+  const flags = redFlags.map((f) => f.flag);
+  return notFired
+    ? {
+        evaluationId,
+        asOf,
+        ruleset: rulesetRef,
+        redFlags: flags,
+        findings,
+        interventions,
+        dataIssues,
+        hits,
+        notFired,
+        disclaimers,
+      }
+    : {
+        evaluationId,
+        asOf,
+        ruleset: rulesetRef,
+        redFlags: flags,
+        findings,
+        interventions,
+        dataIssues,
+        hits,
+        disclaimers,
+      };
+}
+
+/** A reason-giving outcome: its kind of reason and its outcome. */
+function reasonOutcome(
+  then:
+    | { propose: ReasonOutcome }
+    | { block: ReasonOutcome }
+    | { caution: ReasonOutcome }
+    | { defer: ReasonOutcome },
+): { kind: ReasonOut['kind']; outcome: ReasonOutcome } {
+  if ('propose' in then) return { kind: 'indication', outcome: then.propose };
+  if ('block' in then) return { kind: 'block', outcome: then.block };
+  if ('caution' in then) return { kind: 'caution', outcome: then.caution };
+  return { kind: 'deferral', outcome: then.defer };
 }
 
 const STATUS_BY_PRECEDENCE: readonly [ReasonOut['kind'], InterventionStatus][] = [

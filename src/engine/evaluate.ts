@@ -7,8 +7,8 @@ import type { RuleDef } from '../rules/rule-types';
 import { assemble } from './assemble';
 import { ALL, ANY, LEAF, NOT } from './network';
 import type { KindNetwork, Node } from './network';
-import type { EvaluationResponse, Hit, NodeResult, TraceNode } from './response-types';
-import { hitOf, normaliseFactValue } from './trace';
+import type { EvaluationResponse, Hit, TraceNode } from './response-types';
+import { hitOf, labelOf, leafTrace, normaliseFactValue } from './trace';
 
 export interface EvaluateOptions {
   readonly evaluationId: string;
@@ -37,9 +37,45 @@ export function record(state: EvalState, rule: RuleDef, model: FactModel): void 
   }
 }
 
-const UNSET: unique symbol = Symbol('unset');
 const TRUE = 1;
 const FALSE = 2;
+
+/** A run's working memory: fact values, and flags over fact keys, leaves and rules. */
+interface Scratch {
+  /** Fact values by fact key, valid only where `known` is set. */
+  readonly facts: FactValue[];
+  /** The one buffer the three views below share, so a run clears them with one fill. */
+  readonly flags: Uint8Array;
+  readonly known: Uint8Array;
+  readonly results: Uint8Array;
+  readonly mark: Uint8Array;
+}
+
+/**
+ * Working memory per network, reused by every run for speed (typed arrays are slow to allocate).
+ * Safe because a run is synchronous and runs never nest: each run clears it before use.
+ */
+const scratches = new WeakMap<KindNetwork, Scratch>();
+
+function scratchFor(net: KindNetwork): Scratch {
+  let scratch = scratches.get(net);
+  if (scratch === undefined) {
+    const f = net.factKeys.length;
+    const l = net.leaves.length;
+    const flags = new Uint8Array(f + l + net.rules.length);
+    scratch = {
+      facts: [],
+      flags,
+      known: flags.subarray(0, f),
+      results: flags.subarray(f, f + l),
+      mark: flags.subarray(f + l),
+    };
+    scratches.set(net, scratch);
+  } else {
+    scratch.flags.fill(0);
+  }
+  return scratch;
+}
 
 /**
  * One kind's run over one request: fact values and leaf results are computed at most once and
@@ -47,25 +83,30 @@ const FALSE = 2;
  * produce), so memoising per kind matches json-rules-engine's uncached facts.
  */
 class KindRun {
-  private readonly facts: (FactValue | typeof UNSET)[];
+  private readonly facts: FactValue[];
+  private readonly known: Uint8Array;
   private readonly results: Uint8Array;
+  private readonly mark: Uint8Array;
 
   constructor(
     private readonly net: KindNetwork,
     private readonly model: FactModel,
     private readonly state: EvalState,
   ) {
-    this.facts = new Array<FactValue | typeof UNSET>(net.factKeys.length).fill(UNSET);
-    this.results = new Uint8Array(net.leaves.length);
+    const scratch = scratchFor(net);
+    this.facts = scratch.facts;
+    this.known = scratch.known;
+    this.results = scratch.results;
+    this.mark = scratch.mark;
   }
 
   fact(id: number): FactValue {
-    const cached = this.facts[id];
-    if (cached !== UNSET && cached !== undefined) return cached;
+    if (this.known[id] === 1) return this.facts[id] ?? null;
     const key = this.net.factKeys[id];
     if (!key) throw new Error(`no fact key ${id}`);
     const value = key.impl(this.model, this.state, key.params);
     this.facts[id] = value;
+    this.known[id] = 1;
     return value;
   }
 
@@ -105,52 +146,37 @@ class KindRun {
     }
   }
 
-  /** The trace json-rules-engine's result would give: the root's own result is never set. */
+  /**
+   * The trace json-rules-engine's result would give, except that the root carries its result too
+   * (json-rules-engine leaves it unset; `hitOf` would set it to the rule's, which it equals).
+   */
   trace(root: Node): TraceNode {
-    return this.traced(root, true).node;
+    return this.traced(root);
   }
 
-  /** One pass: each node's trace and whether it held (same combination as `node`). */
-  private traced(n: Node, root: boolean): { node: TraceNode; holds: boolean } {
-    const label = (holds: boolean): NodeResult =>
-      root ? 'not-evaluated' : holds ? 'true' : 'false';
+  /**
+   * One pass: each node's trace, combined as `node` combines it. For speed, a child's result is
+   * read back from its trace, and each node is one object literal (no spreads, few hidden classes).
+   */
+  private traced(n: Node): TraceNode {
     switch (n.t) {
       case LEAF: {
         const info = this.net.leaves[n.leaf];
         if (!info) throw new Error(`no leaf ${n.leaf}`);
-        const holds = this.leaf(n.leaf);
-        const leaf = info.source;
-        return {
-          node: {
-            fact: leaf.fact,
-            ...(leaf.params ? { params: leaf.params } : {}),
-            operator: leaf.operator,
-            value: leaf.value,
-            factValue: normaliseFactValue(this.fact(info.factKey)),
-            result: label(holds),
-          },
-          holds,
-        };
+        const result = labelOf(this.leaf(n.leaf));
+        return leafTrace(info.source, normaliseFactValue(this.fact(info.factKey)), result);
       }
-      case ALL:
+      case ALL: {
+        const all = n.c.map((c) => this.traced(c));
+        return { all, result: labelOf(all.every((t) => t.result === 'true')) };
+      }
       case ANY: {
-        const children = n.c.map((c) => this.traced(c, false));
-        const holds =
-          n.t === ALL
-            ? children.every((c) => c.holds)
-            : children.length === 0 || children.some((c) => c.holds);
-        const nodes = children.map((c) => c.node);
-        return {
-          node:
-            n.t === ALL
-              ? { all: nodes, result: label(holds) }
-              : { any: nodes, result: label(holds) },
-          holds,
-        };
+        const any = n.c.map((c) => this.traced(c));
+        return { any, result: labelOf(any.length === 0 || any.some((t) => t.result === 'true')) };
       }
       case NOT: {
-        const inner = this.traced(n.c, false);
-        return { node: { not: inner.node, result: label(!inner.holds) }, holds: !inner.holds };
+        const not = this.traced(n.c);
+        return { not, result: labelOf(not.result !== 'true') };
       }
     }
   }
@@ -158,54 +184,53 @@ class KindRun {
   /** Indices of the rules whose trigger leaves hold (plus those without triggers), ascending. */
   candidates(): number[] {
     const net = this.net;
-    const mark = new Uint8Array(net.rules.length);
-    const out: number[] = [];
-    const add = (rules: readonly number[]): void => {
-      for (const r of rules) {
-        if (mark[r] === 0) {
-          mark[r] = 1;
-          out.push(r);
-        }
-      }
-    };
-    add(net.always);
+    // Marks, then one scan: ascending without a sort, and no closure per run (for speed).
+    const mark = this.mark;
+    wake(mark, net.always);
     for (const g of net.groups) {
       const v = this.fact(g.factKey);
       if (g.eq !== null && !(typeof v === 'number' && Number.isNaN(v))) {
         const rs = g.eq.get(v);
-        if (rs) add(rs);
+        if (rs) wake(mark, rs);
       }
       if (g.gt.length + g.gte.length + g.lt.length + g.lte.length > 0) {
         if (typeof v === 'number') {
           if (!Number.isNaN(v)) {
             for (const th of g.gt) {
               if (!(v > th.t)) break;
-              add(th.rules);
+              wake(mark, th.rules);
             }
             for (const th of g.gte) {
               if (!(v >= th.t)) break;
-              add(th.rules);
+              wake(mark, th.rules);
             }
             for (let i = g.lt.length - 1; i >= 0; i--) {
               const th = g.lt[i];
               if (!th || !(v < th.t)) break;
-              add(th.rules);
+              wake(mark, th.rules);
             }
             for (let i = g.lte.length - 1; i >= 0; i--) {
               const th = g.lte[i];
               if (!th || !(v <= th.t)) break;
-              add(th.rules);
+              wake(mark, th.rules);
             }
           }
         } else if (v !== null) {
           // Not a number: json-rules-engine's number validator decides, leaf by leaf.
-          for (const list of [g.gt, g.gte, g.lt, g.lte]) for (const th of list) add(th.rules);
+          for (const list of [g.gt, g.gte, g.lt, g.lte])
+            for (const th of list) wake(mark, th.rules);
         }
       }
-      for (const o of g.other) if (this.leaf(o.leaf)) add(o.rules);
+      for (const o of g.other) if (this.leaf(o.leaf)) wake(mark, o.rules);
     }
-    return out.sort((a, b) => a - b);
+    const out: number[] = [];
+    for (let i = 0; i < mark.length; i++) if (mark[i] === 1) out.push(i);
+    return out;
   }
+}
+
+function wake(mark: Uint8Array, rules: readonly number[]): void {
+  for (const r of rules) mark[r] = 1;
 }
 
 /** The synchronous core of `evaluate`, for callers that run many patients in a loop. */
@@ -245,12 +270,14 @@ export function evaluateSync(
     }
   }
 
-  return assemble(ruleset, model, state, fired, {
-    evaluationId: options.evaluationId,
-    asOf: options.asOf,
-    hits,
-    ...(options.traceFull ? { notFired } : {}),
-  });
+  const { evaluationId, asOf, traceFull } = options;
+  return assemble(
+    ruleset,
+    model,
+    state,
+    fired,
+    traceFull ? { evaluationId, asOf, hits, notFired } : { evaluationId, asOf, hits },
+  );
 }
 
 /**

@@ -98,8 +98,26 @@ export function engineOperators(): ReadonlyMap<string, OperatorLike> {
   for (const op of CUSTOM_OPERATORS) engine.addOperator(op);
   const map = (engine as unknown as { operators: { operators: Map<string, OperatorLike> } })
     .operators.operators;
-  operatorCache = new Map(map);
+  operatorCache = new Map(
+    [...map].map(([name, op]) => [name, NUMERIC_OPS.has(name) ? withNumberShortcut(op) : op]),
+  );
   return operatorCache;
+}
+
+/**
+ * json-rules-engine's numeric comparisons check the fact value with
+ * `Number.parseFloat(v).toString() !== 'NaN'`, which turns a number into a string and back. For a
+ * number that is just "not NaN", so a number takes that shortcut (for speed) to the operator's own
+ * comparison; anything else still goes through the operator unchanged.
+ */
+function withNumberShortcut(op: OperatorLike): OperatorLike {
+  const { cb } = op as OperatorLike & { cb: (factValue: unknown, jsonValue: unknown) => unknown };
+  return {
+    evaluate: (factValue, jsonValue) =>
+      typeof factValue === 'number'
+        ? !Number.isNaN(factValue) && cb(factValue, jsonValue)
+        : op.evaluate(factValue, jsonValue),
+  };
 }
 
 function stableParams(params: Readonly<Record<string, string | number>> | undefined): string {
