@@ -66,7 +66,7 @@ export function parseYamlSource(
   if (doc.errors.length === 0) checkNodes(doc, text, at);
   if (issues.length > 0) return { source: undefined, issues };
 
-  const data: unknown = doc.toJS({ maxAliasCount: 0 });
+  const data = withOneByteStrings(doc.toJS({ maxAliasCount: 0 }));
   // Keep where each top-level `rules` item starts (every rule's source position) and let the
   // Document go: with thousands of rules, holding every file's node tree until the whole
   // ruleset is checked is most of the loader's memory. A rarer, deeper location (a problem
@@ -91,6 +91,27 @@ export function parseYamlSource(
     },
     issues: [],
   };
+}
+
+/**
+ * A file with one character beyond Latin-1 (an em dash) is a two-byte string, and so is every
+ * scalar sliced from it, even plain ASCII. JSON.stringify switches to its slower two-byte mode at
+ * the first such string in a response, so scalars that fit are copied to one-byte strings (for
+ * speed; the text is unchanged). Values only: keys are interned, which already does this.
+ */
+function withOneByteStrings(value: unknown): unknown {
+  if (typeof value === 'string') {
+    // Latin-1 round-trips exactly when every character fits in one byte.
+    const copy = Buffer.from(value, 'latin1').toString('latin1');
+    return copy === value ? copy : value;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = withOneByteStrings(value[i]);
+  } else if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) record[key] = withOneByteStrings(record[key]);
+  }
+  return value;
 }
 
 /**
