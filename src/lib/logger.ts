@@ -1,4 +1,5 @@
 import winston from 'winston';
+import Transport from 'winston-transport';
 
 /**
  * The fields a log line may carry. Anything else is dropped, so patient data cannot reach a log
@@ -58,27 +59,60 @@ export function pickAllowed(fields: LogFields | undefined): Record<string, unkno
   return out;
 }
 
+/** Where winston's transports read the finished line (triple-beam's MESSAGE, a registered symbol). */
+const MESSAGE = Symbol.for('message');
+
 /**
  * One JSON line per entry: the allow-listed fields, level, message and an ISO timestamp. The
  * fields are plain strings, numbers and string arrays (see LogFields), so plain JSON.stringify
  * is enough; it costs half of winston's timestamp() + json() (safe-stable-stringify), which
  * showed in the per-request profile as the access log.
  */
-/** Where winston's transports read the finished line (triple-beam's MESSAGE, a registered symbol). */
-const MESSAGE = Symbol.for('message');
-
 const jsonLine = winston.format((info) => {
   info.timestamp = new Date().toISOString();
   (info as Record<symbol, unknown>)[MESSAGE] = JSON.stringify(info);
   return info;
 });
 
+/**
+ * Writes lines to stdout in batches: the lines logged during one turn of the event loop go out
+ * in one write when it ends (and at exit), rather than one write system call per line — under
+ * load the access log was ~10% of a request's CPU. Order is kept; nothing waits on the write.
+ */
+export class StdoutLines extends Transport {
+  private pending: string[] = [];
+  private scheduled = false;
+
+  constructor(private readonly out: { write(text: string): unknown } = process.stdout) {
+    super();
+    process.once('exit', this.flush);
+  }
+
+  override log(info: unknown, next: () => void): void {
+    this.pending.push(`${String((info as Record<symbol, unknown>)[MESSAGE])}\n`);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+    next();
+  }
+
+  /** Writes what is pending now (also called at exit, so no line is left behind). */
+  readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.out.write(text);
+  };
+}
+
 /** JSON lines on stdout (or any winston transport given, e.g. in tests). */
 export function createLogger(level: string, transports?: winston.transport[]): Logger {
   const w = winston.createLogger({
     level,
     format: jsonLine(),
-    transports: transports ?? [new winston.transports.Console()],
+    transports: transports ?? [new StdoutLines()],
   });
   const log =
     (lvl: 'debug' | 'info' | 'warn' | 'error') =>
