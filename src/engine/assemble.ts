@@ -208,6 +208,8 @@ export function assemble(
     hash: ruleset.hash,
   };
   const flags = redFlags.map((f) => f.flag);
+  // Two literals rather than a spread or an undefined notFired: each keeps one fixed shape, the
+  // one JSON.stringify serialises fastest, with the keys in the documented order.
   return notFired
     ? {
         evaluationId,
