@@ -1,0 +1,102 @@
+// Generated from schemas/evaluation-response.schema.json by `npm run types:generate`. Do not edit: change the
+// schema and generate again (CI checks that this file matches the schema).
+export type Grade = 'A' | 'B' | 'C' | 'D' | 'X';
+export type Node =
+  | {
+      all: Node[];
+      result: Result;
+    }
+  | {
+      any: Node[];
+      result: Result;
+    }
+  | {
+      not: Node;
+      result: Result;
+    }
+  | {
+      fact: string;
+      params?: {
+        [k: string]: string | number;
+      };
+      operator: string;
+      value: unknown;
+      factValue?: string | number | boolean | null;
+      result: Result;
+    };
+export type Result = 'true' | 'false' | 'not-evaluated';
+
+export interface EvaluationResponse {
+  evaluationId: string;
+  asOf: string;
+  ruleset: {
+    id: string;
+    version: string;
+    hash: string;
+  };
+  redFlags: {
+    code: string;
+    urgency: 'emergency' | 'same-day' | 'urgent' | 'routine';
+    message: string;
+    action: string;
+    referral?: string;
+    ruleId: string;
+    ruleVersion: number;
+  }[];
+  findings: {
+    id: string;
+    band?: string;
+    evidenceGrade: Grade;
+    message: string;
+    ruleId: string;
+    ruleVersion: number;
+  }[];
+  interventions: {
+    id: string;
+    type: 'supplement' | 'therapy' | 'referral';
+    status: 'candidate' | 'caution' | 'blocked' | 'deferred';
+    evidenceGrade: Grade;
+    requested: boolean;
+    /**
+     * @minItems 1
+     */
+    reasons: {
+      code: string;
+      kind: 'indication' | 'caution' | 'block' | 'deferral';
+      severity?: 'contraindicated' | 'major' | 'moderate' | 'theoretical';
+      ruleId?: string;
+      ruleVersion?: number;
+      message: string;
+    }[];
+  }[];
+  dataIssues: {
+    code: string;
+    pointer: string;
+    message: string;
+    detail?: string;
+    ruleId?: string;
+    ruleVersion?: number;
+  }[];
+  hits: Hit[];
+  notFired?: Hit[];
+  /**
+   * @minItems 1
+   */
+  disclaimers: {
+    id: string;
+    text: string;
+  }[];
+}
+export interface Hit {
+  ruleId: string;
+  version: number;
+  kind: 'data' | 'red-flag' | 'finding' | 'option' | 'safety';
+  title: string;
+  /**
+   * rules/<folder>/<file>.yaml:line:column
+   */
+  source: string;
+  fired: boolean;
+  conditions: Node;
+  failedLeaf?: Node;
+}
