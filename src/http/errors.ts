@@ -1,12 +1,33 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../lib/logger';
 import { locals } from './context';
+import type { RequestLocals } from './context';
 import { asProblemError, ProblemError, toProblem } from './problems';
+import type { Problem } from './problems';
 
-export function sendProblem(res: Response, req: Request, error: ProblemError): void {
-  const l = locals(res);
-  l.problemCode = error.code;
-  const problem = toProblem(error, req.originalUrl.split('?')[0] ?? '/', l.requestId);
+/**
+ * Any thrown value as the problem answer it gets (unknown errors become INTERNAL and are logged
+ * by class name only), recorded on the request's locals for the access log. Shared by the
+ * Express error handler and the evaluation fast path.
+ */
+export function problemAnswer(
+  error: unknown,
+  logger: Logger,
+  l: RequestLocals,
+  instance: string,
+): Problem {
+  const problem = asProblemError(error);
+  if (problem.code === 'INTERNAL') {
+    logger.error('unhandled error', {
+      requestId: l.requestId,
+      errorName: error instanceof Error ? error.name : typeof error,
+    });
+  }
+  l.problemCode = problem.code;
+  return toProblem(problem, instance, l.requestId);
+}
+
+function sendProblem(res: Response, problem: Problem): void {
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }
 
@@ -22,13 +43,9 @@ export function errorHandler(logger: Logger) {
       return;
     }
     // body-parser wraps errors thrown in `verify` (e.g. NESTING-TOO-DEEP) and keeps them as-is.
-    const problem = asProblemError(error);
-    if (problem.code === 'INTERNAL') {
-      logger.error('unhandled error', {
-        requestId: locals(res).requestId,
-        errorName: error instanceof Error ? error.name : typeof error,
-      });
-    }
-    sendProblem(res, req, problem);
+    sendProblem(
+      res,
+      problemAnswer(error, logger, locals(res), req.originalUrl.split('?')[0] ?? '/'),
+    );
   };
 }

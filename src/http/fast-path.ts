@@ -3,9 +3,10 @@ import type { Logger } from '../lib/logger';
 import type { V1Admission } from './auth';
 import { beginRequest } from './context';
 import type { RequestLocals } from './context';
-import { checkJsonShape } from './json-depth';
+import { shapeProblem } from './json-body';
 import type { Metrics } from './metrics';
-import { asProblemError, ProblemError, toProblem } from './problems';
+import { problemAnswer } from './errors';
+import { ProblemError } from './problems';
 import { answerEvaluation, EVALUATIONS_ROUTE } from './routes/evaluations';
 import type { EvaluationRouteDeps } from './routes/evaluations';
 
@@ -53,14 +54,7 @@ export function createFastPath(
   const { evaluation, logger, metrics, admission, securityHeaders } = deps;
 
   const sendProblem = (res: ServerResponse, l: RequestLocals, error: unknown): void => {
-    const problem = asProblemError(error);
-    if (problem.code === 'INTERNAL')
-      logger.error('unhandled error', {
-        requestId: l.requestId,
-        errorName: error instanceof Error ? error.name : typeof error,
-      });
-    l.problemCode = problem.code;
-    const answer = toProblem(problem, EVALUATIONS_ROUTE, l.requestId);
+    const answer = problemAnswer(error, logger, l, EVALUATIONS_ROUTE);
     const body = Buffer.from(JSON.stringify(answer));
     res.statusCode = answer.status;
     res.setHeader('Content-Type', PROBLEM_TYPE);
@@ -72,14 +66,8 @@ export function createFastPath(
     try {
       // The order of body-parser's json(): verify the raw bytes, decode (dropping a BOM), parse
       // strictly (an object or array at the top; an empty body is {}).
-      const shape = checkJsonShape(raw, evaluation.maxJsonDepth);
-      if (shape === 'too-deep')
-        throw new ProblemError(
-          'NESTING-TOO-DEEP',
-          `JSON may nest at most ${String(evaluation.maxJsonDepth)} levels.`,
-        );
-      if (shape === 'duplicate-key')
-        throw new ProblemError('DUPLICATE-KEY', 'An object repeats a key; send each field once.');
+      const shape = shapeProblem(raw, evaluation.maxJsonDepth);
+      if (shape) throw shape;
       let text = raw.toString('utf8');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       const body = text.length === 0 ? {} : parseStrict(text);

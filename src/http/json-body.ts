@@ -7,6 +7,19 @@ import { ProblemError } from './problems';
  * JSON bodies only (415 otherwise), at most `limit` bytes (413), nested at most `maxDepth`
  * deep and with no repeated key in an object (400, checked on the raw bytes before parsing).
  */
+/** The raw body's shape problem (nesting, a repeated key) as the answer it gets, if any. */
+export function shapeProblem(raw: Buffer, maxDepth: number): ProblemError | undefined {
+  const problem = checkJsonShape(raw, maxDepth);
+  if (problem === 'too-deep')
+    return new ProblemError(
+      'NESTING-TOO-DEEP',
+      `JSON may nest at most ${String(maxDepth)} levels.`,
+    );
+  if (problem === 'duplicate-key')
+    return new ProblemError('DUPLICATE-KEY', 'An object repeats a key; send each field once.');
+  return undefined;
+}
+
 export function jsonBody(limit: number, maxDepth: number): RequestHandler[] {
   const requireJson = (req: Request, _res: Response, next: NextFunction): void => {
     if (!req.is('application/json')) {
@@ -20,14 +33,8 @@ export function jsonBody(limit: number, maxDepth: number): RequestHandler[] {
     strict: true,
     type: 'application/json',
     verify: (_req, _res, buf) => {
-      const problem = checkJsonShape(buf, maxDepth);
-      if (problem === 'too-deep')
-        throw new ProblemError(
-          'NESTING-TOO-DEEP',
-          `JSON may nest at most ${String(maxDepth)} levels.`,
-        );
-      if (problem === 'duplicate-key')
-        throw new ProblemError('DUPLICATE-KEY', 'An object repeats a key; send each field once.');
+      const problem = shapeProblem(buf, maxDepth);
+      if (problem) throw problem;
     },
   });
   return [requireJson, parse];
