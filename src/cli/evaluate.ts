@@ -1,8 +1,5 @@
-import { evaluate } from '../engine/evaluate';
+import { answer, serveRuleset } from '../engine/answer';
 import type { EvaluationResponse } from '../engine/response-types';
-import { buildFacts, requestProblems } from '../facts/build';
-import { createRequestValidator } from '../http/request-validator';
-import type { RequestValidator } from '../http/request-validator';
 import type { Ruleset } from '../rules/load';
 import { requestOf } from '../regression/case';
 import type { RegressionCase } from '../regression/case';
@@ -18,29 +15,17 @@ export type EvaluationResult =
   | { readonly ok: false; readonly rejected: string };
 
 export function createEvaluator(ruleset: Ruleset, now: () => Date = () => new Date()): Evaluator {
-  const validator: RequestValidator = createRequestValidator(ruleset.catalog);
+  const served = serveRuleset(ruleset);
   return {
     ruleset,
-    async run(body, id, traceFull) {
-      const checked = validator.validate(body);
-      if (!checked.ok)
-        return {
-          ok: false,
-          rejected: `INVALID-REQUEST ${checked.errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}`,
-        };
-      const problems = requestProblems(ruleset.catalog, checked.request);
-      if (problems.length > 0)
-        return {
-          ok: false,
-          rejected: `INCONSISTENT-REQUEST ${problems.map((p) => `${p.pointer} ${p.message}`).join('; ')}`,
-        };
-      const model = buildFacts(ruleset.catalog, checked.request);
-      const response = await evaluate(ruleset, model, {
-        evaluationId: id,
-        asOf: checked.request.asOf ?? now().toISOString(),
-        traceFull,
+    run(body, id, traceFull) {
+      const answered = answer(served, body, { traceFull, now, evaluationId: id });
+      if (answered.ok) return Promise.resolve({ ok: true, response: answered.response });
+      const { code, errors } = answered.rejection;
+      return Promise.resolve({
+        ok: false,
+        rejected: `${code} ${errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}`,
       });
-      return { ok: true, response };
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { FieldError } from '../lib/field-error';
+
 /**
  * The one registry of problem codes the HTTP API answers with (RFC 9457). Codes are stable and
  * never reused; README's error table lists exactly these (a test checks it).
@@ -28,11 +30,7 @@ export const PROBLEMS = {
 
 export type ProblemCode = keyof typeof PROBLEMS;
 
-export interface FieldError {
-  readonly pointer: string;
-  readonly code: string;
-  readonly message: string;
-}
+export type { FieldError } from '../lib/field-error';
 
 export interface Problem {
   readonly type: string;

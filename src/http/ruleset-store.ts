@@ -1,13 +1,10 @@
 import { formatIssue } from '../lib/issue';
 import type { Issue } from '../lib/issue';
 import type { Ruleset } from '../rules/load';
-import type { RequestValidator } from './request-validator';
-import { createRequestValidator } from './request-validator';
+import { serveRuleset } from '../engine/answer';
+import type { ServedRuleset } from '../engine/answer';
 
-export interface ActiveRuleset {
-  readonly ruleset: Ruleset;
-  readonly requests: RequestValidator;
-}
+export type ActiveRuleset = ServedRuleset;
 
 /** Why the last reload was refused; cleared by the next good load. */
 export interface ReloadError {
@@ -25,7 +22,7 @@ export class RulesetStore {
   }
 
   set(ruleset: Ruleset): ActiveRuleset {
-    const next = { ruleset, requests: createRequestValidator(ruleset.catalog) };
+    const next = serveRuleset(ruleset);
     this.active = next;
     this.reloadError = undefined;
     return next;

@@ -1,5 +1,5 @@
 import { generatePatients } from '../../src/synth/patients';
-import { createRequestValidator } from '../../src/http/request-validator';
+import { createRequestValidator } from '../../src/engine/request-validator';
 import { buildFacts, requestProblems } from '../../src/facts/build';
 import { shippedRuleset } from '../support/app';
 

@@ -18,7 +18,7 @@ import type {
 } from '../../src/facts/request-types';
 import { evaluate } from '../../src/engine/evaluate';
 import type { EvaluationResponse, InterventionOut } from '../../src/engine/response-types';
-import { createRequestValidator } from '../../src/http/request-validator';
+import { createRequestValidator } from '../../src/engine/request-validator';
 import { expandTargets } from '../../src/rules/compile';
 import { childrenOf, isLeaf } from '../../src/rules/rule-types';
 import type { Condition, Leaf, ReasonOutcome, RuleDef } from '../../src/rules/rule-types';

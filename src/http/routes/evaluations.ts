@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Request, Response } from 'express';
-import { buildFacts, requestProblems } from '../../facts/build';
-import { evaluateSync } from '../../engine/evaluate';
+import { answer } from '../../engine/answer';
 import type { EvaluationResponse } from '../../engine/response-types';
 import { locals } from '../context';
 import type { RequestLocals } from '../context';
@@ -46,32 +44,15 @@ export function answerEvaluation(
 ): EvaluationResponse {
   const active = deps.store.get();
   if (!active) throw new ProblemError('NOT-READY');
-  const checked = active.requests.validate(body);
-  if (!checked.ok)
-    throw new ProblemError(
-      'INVALID-REQUEST',
-      'See errors[] for the field at fault.',
-      checked.errors,
-    );
-  const { ruleset } = active;
-  const problems = requestProblems(ruleset.catalog, checked.request);
-  if (problems.length > 0) {
-    throw new ProblemError(
-      'INCONSISTENT-REQUEST',
-      'See errors[] for the fields at fault.',
-      problems.map((p) => ({ pointer: p.pointer, code: 'inconsistent', message: p.message })),
-    );
+  const answered = answer(active, body, { traceFull, now: deps.now });
+  if (!answered.ok) {
+    const { code, detail, errors } = answered.rejection;
+    throw new ProblemError(code, detail, errors);
   }
-  const started = process.hrtime.bigint();
-  const model = buildFacts(ruleset.catalog, checked.request);
-  const response = evaluateSync(ruleset, model, {
-    evaluationId: randomUUID(),
-    asOf: checked.request.asOf ?? deps.now().toISOString(),
-    traceFull,
-  });
-  deps.onEvaluated?.(response, Number(process.hrtime.bigint() - started) / 1e9);
+  const { response } = answered;
+  deps.onEvaluated?.(response, answered.seconds);
   l.firedRules = response.hits.map((h) => h.ruleId);
-  l.rulesetVersion = ruleset.manifest.version;
+  l.rulesetVersion = active.ruleset.manifest.version;
   return response;
 }
 

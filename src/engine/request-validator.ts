@@ -2,7 +2,7 @@ import type { ErrorObject, ValidateFunction } from '../rules/schemas';
 import { createAjv, readSchema } from '../rules/schemas';
 import type { Catalog } from '../rules/catalog';
 import type { EvaluationRequest } from '../facts/request-types';
-import type { FieldError } from './problems';
+import type { FieldError } from '../lib/field-error';
 
 export interface RequestValidator {
   /** The request schema with the loaded catalog's ids as enums (served in /openapi.json too). */
