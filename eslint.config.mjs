@@ -1,5 +1,116 @@
+import path from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The layers of src/, one direction only: each folder may import the folders listed for it (and
+ * itself). A new folder must be placed here before it can import anything. See README, Architecture.
+ */
+const LAYERS = {
+  lib: [],
+  generated: [],
+  rules: ['lib', 'generated'],
+  facts: ['rules', 'lib', 'generated'],
+  engine: ['facts', 'rules', 'lib', 'generated'],
+  fhir: ['facts', 'rules', 'lib', 'generated'],
+  synth: ['facts', 'rules', 'lib', 'generated'],
+  regression: ['engine', 'facts', 'rules', 'lib', 'generated'],
+  rulebook: ['regression', 'engine', 'facts', 'rules', 'lib', 'generated'],
+  batch: ['fhir', 'regression', 'engine', 'facts', 'rules', 'lib', 'generated'],
+  cdshooks: ['fhir', 'engine', 'facts', 'rules', 'lib', 'generated'],
+  config: ['lib', 'generated'],
+  http: [
+    'config',
+    'batch',
+    'cdshooks',
+    'rulebook',
+    'studio',
+    'regression',
+    'synth',
+    'fhir',
+    'engine',
+    'facts',
+    'rules',
+    'lib',
+    'generated',
+  ],
+  studio: [
+    'config',
+    'rulebook',
+    'regression',
+    'synth',
+    'fhir',
+    'engine',
+    'facts',
+    'rules',
+    'lib',
+    'generated',
+  ],
+  cli: [
+    'config',
+    'http',
+    'batch',
+    'cdshooks',
+    'rulebook',
+    'studio',
+    'regression',
+    'synth',
+    'fhir',
+    'engine',
+    'facts',
+    'rules',
+    'lib',
+    'generated',
+  ],
+  // src/main.ts and src/prepare.ts: the composition roots.
+  root: ['*'],
+};
+
+/** The layer of a file under src/, or undefined outside src/. */
+function layerOf(file, srcDir) {
+  const rel = path.relative(srcDir, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  const [first, ...rest] = rel.split(path.sep);
+  if (rest.length > 0) return first;
+  const base = first.replace(/\.[cm]?[jt]s$/, '');
+  return base === 'config' ? 'config' : 'root';
+}
+
+const layersRule = {
+  meta: {
+    type: 'problem',
+    messages: {
+      wrongWay:
+        'src/{{from}} must not import src/{{to}}: layers run one way (eslint.config.mjs LAYERS).',
+      unknown: 'src/{{from}} is not in the layer table (eslint.config.mjs LAYERS): place it first.',
+    },
+    schema: [],
+  },
+  create(context) {
+    const srcDir = path.join(import.meta.dirname, 'src');
+    const from = layerOf(context.filename, srcDir);
+    if (from === undefined) return {};
+    const check = (node) => {
+      const source = node.source?.value;
+      if (typeof source !== 'string' || !source.startsWith('.')) return;
+      const to = layerOf(path.resolve(path.dirname(context.filename), source), srcDir);
+      if (to === undefined || to === from) return;
+      const allowed = LAYERS[from];
+      if (allowed === undefined) {
+        context.report({ node, messageId: 'unknown', data: { from } });
+        return;
+      }
+      if (!allowed.includes('*') && !allowed.includes(to))
+        context.report({ node: node.source, messageId: 'wrongWay', data: { from, to } });
+    };
+    return {
+      ImportDeclaration: check,
+      ExportNamedDeclaration: check,
+      ExportAllDeclaration: check,
+      ImportExpression: check,
+    };
+  },
+};
 
 export default tseslint.config(
   {
@@ -30,6 +141,11 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
       ],
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { ntcds: { rules: { layers: layersRule } } },
+    rules: { 'ntcds/layers': 'error' },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],

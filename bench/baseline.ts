@@ -10,12 +10,13 @@ import { assemble } from '../src/engine/assemble';
 import { record } from '../src/engine/evaluate';
 import type { EvaluateOptions } from '../src/engine/evaluate';
 import type { EvaluationResponse, Hit } from '../src/engine/response-types';
-import { buildHit } from '../src/engine/trace';
-import { FACTS, newEvalState } from '../src/facts/registry';
-import type { EvalState, FactValue } from '../src/facts/registry';
+import { buildHit } from '../test/support/reference';
+import type { FactValue } from '../src/facts/registry';
+import { FACTS, newEvalState } from '../src/engine/state';
+import type { EvalState } from '../src/engine/state';
 import type { FactModel } from '../src/facts/model';
 import { RULE_KINDS } from '../src/rules/catalog-types';
-import type { Ruleset } from '../src/rules/load';
+import type { Ruleset } from '../src/engine/ruleset';
 import { CUSTOM_OPERATORS } from '../src/rules/operators';
 import { isLeaf } from '../src/rules/rule-types';
 import type { Condition, RuleDef } from '../src/rules/rule-types';
@@ -138,7 +139,7 @@ export function buildBaseline(ruleset: Ruleset): Baseline {
   engine.on('success', (event) => {
     const ctx = context();
     const rule = rulesById.get(String(event.params?.ruleId));
-    if (rule) record(ctx.state, rule, ctx.model);
+    if (rule) record(ruleset, ctx.state, rule, ctx.model);
   });
 
   const sortKey = (r: RuleResult): number => {

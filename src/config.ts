@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { projectRoot } from './lib/paths';
-import { createAjv } from './rules/schemas';
+import { createAjv } from './lib/schemas';
 
 /** JWT algorithms this service will ever accept; `none` and HMAC are never among them. */
 export const JWT_ALGORITHMS = [

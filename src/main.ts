@@ -4,8 +4,10 @@ import { createHttpServer } from './http/server';
 import { createReloader } from './http/reload';
 import { RulesetStore } from './http/ruleset-store';
 import { formatIssue } from './lib/issue';
+import type { Issue } from './lib/issue';
+import type { Logger } from './lib/logger';
 import { createLogger } from './lib/logger';
-import { loadRuleset } from './rules/load';
+import { loadForServing } from './engine/ruleset';
 import { watchRules } from './rules/watch';
 
 /** Composition root: the only place that reads the environment and listens. */
@@ -29,11 +31,10 @@ function main(): void {
     );
   }
 
-  const loaded = loadRuleset(
-    config.rulesDir,
-    undefined,
-    config.rulesetSnapshotDir === '' ? {} : { snapshotDir: config.rulesetSnapshotDir },
-  );
+  const loaded = loadForServing(config.rulesDir, () => new Date(), {
+    ...(config.rulesetSnapshotDir === '' ? {} : { snapshotDir: config.rulesetSnapshotDir }),
+    development,
+  });
   if (!loaded.ok) {
     // Authors read these on the terminal: file:line:column  CODE  message, one per line.
     for (const issue of loaded.issues) process.stderr.write(formatIssue(issue) + '\n');
@@ -41,7 +42,8 @@ function main(): void {
     process.exit(1);
   }
   const store = new RulesetStore();
-  store.set(loaded.ruleset);
+  store.set(loaded.ruleset, loaded.problems);
+  warnWaived(loaded.problems, logger);
   const { manifest, hash } = loaded.ruleset;
   logger.info('ruleset loaded', {
     rulesetId: manifest.id,
@@ -51,8 +53,12 @@ function main(): void {
   });
 
   // Bad edits keep the last good ruleset serving; their file:line:column lines go to stderr.
-  const reload = createReloader(store, config.rulesDir, logger, (line) =>
-    process.stderr.write(line + '\n'),
+  const reload = createReloader(
+    store,
+    config.rulesDir,
+    logger,
+    (line) => process.stderr.write(line + '\n'),
+    { development },
   );
   // `npm run dev` passes --watch-rules: reload whenever a file under rules/ changes.
   const watcher = process.argv.includes('--watch-rules')
@@ -105,6 +111,16 @@ function main(): void {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+}
+
+/** Development mode serves a ruleset that fails the gate: say so on every line an author reads. */
+function warnWaived(problems: readonly Issue[], logger: Logger): void {
+  if (problems.length === 0) return;
+  for (const issue of problems) process.stderr.write(`${formatIssue(issue)}\n`);
+  logger.warn(
+    'RULESET FAILS VALIDATION: serving it only because this is development mode; production refuses it',
+    { issues: problems.map((i) => i.code) },
+  );
 }
 
 main();

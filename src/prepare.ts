@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config';
 import { formatIssue } from './lib/issue';
-import { loadRuleset } from './rules/load';
+import { loadForServing } from './engine/ruleset';
 
 /**
  * `node dist/src/prepare.js`: loads and checks the configured ruleset once, writing its snapshot
@@ -22,8 +22,10 @@ function prepare(): number {
     process.stderr.write('RULESET_SNAPSHOT_DIR=off: nothing to prepare\n');
     return 2;
   }
-  const loaded = loadRuleset(config.rulesDir, undefined, {
+  // The image build never waives the gate: an image holds only a ruleset that may serve.
+  const loaded = loadForServing(config.rulesDir, () => new Date(), {
     snapshotDir: config.rulesetSnapshotDir,
+    development: false,
   });
   if (!loaded.ok) {
     for (const issue of loaded.issues) process.stderr.write(formatIssue(issue) + '\n');

@@ -1,6 +1,6 @@
 import { answer, serveRuleset } from '../engine/answer';
 import type { EvaluationResponse } from '../engine/response-types';
-import type { Ruleset } from '../rules/load';
+import type { Ruleset } from '../engine/ruleset';
 import { requestOf } from '../regression/case';
 import type { RegressionCase } from '../regression/case';
 

@@ -3,7 +3,7 @@ import { buildFacts, requestProblems } from '../facts/build';
 import type { FactModel } from '../facts/model';
 import type { EvaluationRequest } from '../facts/request-types';
 import type { FieldError } from '../lib/field-error';
-import type { Ruleset } from '../rules/load';
+import type { Ruleset } from './ruleset';
 import { evaluateSync } from './evaluate';
 import { createRequestValidator } from './request-validator';
 import type { RequestValidator } from './request-validator';

@@ -1,8 +1,9 @@
-import type { EvalState } from '../facts/registry';
+import type { EvalState } from './state';
 import type { FactModel } from '../facts/model';
-import type { Intervention } from '../rules/catalog-types';
-import { expandTargets } from '../rules/compile';
-import type { Ruleset } from '../rules/load';
+import type { Catalog } from '../rules/catalog';
+import type { HoldScope, Intervention } from '../rules/catalog-types';
+import { expandTargets } from './compile';
+import type { Ruleset } from './ruleset';
 import type { ReasonOutcome, RuleDef } from '../rules/rule-types';
 import type {
   DataIssueOut,
@@ -26,21 +27,6 @@ const URGENCY_ORDER = ['emergency', 'same-day', 'urgent', 'routine'] as const;
 const TYPE_ORDER = ['referral', 'therapy', 'supplement'] as const;
 /** String.prototype.localeCompare's order (same default locale), without a collator per call. */
 const byId = new Intl.Collator().compare;
-/** Red flags of these urgencies take the supplement workflow off the table for now. */
-const DEFERRING_URGENCIES: ReadonlySet<string> = new Set(['emergency', 'same-day']);
-/**
- * Missing data that holds agents back until it is supplied: an incomplete medication list holds
- * every agent that has an interaction rule; an unknown PHQ-9 item 9 (self-harm) holds every
- * supplement, as a same-day red flag would, until item 9 is asked.
- */
-const HOLDING_DATA: readonly {
-  readonly code: string;
-  readonly holds: 'interaction-agents' | 'supplements';
-}[] = [
-  { code: 'DATA-MEDS-UNATTESTED', holds: 'interaction-agents' },
-  { code: 'DATA-MED-UNKNOWN', holds: 'interaction-agents' },
-  { code: 'DATA-ITEM9-MISSING', holds: 'supplements' },
-];
 
 /** What assembly derives from the ruleset alone, computed once per ruleset (for speed). */
 interface Plan {
@@ -129,50 +115,35 @@ export function assemble(
       );
     } else if ('propose' in then || 'block' in then || 'caution' in then || 'defer' in then) {
       const { kind, outcome } = reasonOutcome(then);
-      const { code, message } = outcome;
-      const severity = catalog.reasonCodes.get(code)?.severity;
-      for (const id of targetsOf(plan, ruleset, outcome)) {
-        addReason(
-          id,
-          severity
-            ? { code, kind, severity, ruleId, ruleVersion, message }
-            : { code, kind, ruleId, ruleVersion, message },
-        );
-      }
+      const { code, message, detail } = outcome;
+      const reasonCode = catalog.reasonCodes.get(code);
+      const severity =
+        (detail === undefined
+          ? undefined
+          : reasonCode?.details?.find((d) => d.id === detail)?.severity) ?? reasonCode?.severity;
+      const reason: ReasonOut = {
+        code,
+        ...(detail === undefined ? {} : { detail }),
+        kind,
+        ...(severity === undefined ? {} : { severity }),
+        ruleId,
+        ruleVersion,
+        message,
+      };
+      for (const id of targetsOf(plan, ruleset, outcome)) addReason(id, reason);
     }
   }
 
   for (const id of model.requested.keys()) if (!reasons.has(id)) reasons.set(id, []);
 
-  // Holds that come from the situation, not from one agent's rule.
-  const deferringFlags = redFlags.filter((f) => DEFERRING_URGENCIES.has(f.flag.urgency));
-  // Detected by the fact layer, so the hold applies even if no data rule covers the code.
-  const holdingData = HOLDING_DATA.filter(({ code }) =>
-    model.problems.some((p) => p.code === code),
-  ).map(({ code, holds }) => {
-    const rule = fired.find((r) => 'dataIssue' in r.then && r.then.dataIssue.code === code);
-    const message =
-      rule && 'dataIssue' in rule.then
-        ? rule.then.dataIssue.message
-        : (catalog.reasonCodes.get(code)?.title ?? code);
-    const reason: ReasonOut = rule
-      ? { code, kind: 'deferral', ruleId: rule.id, ruleVersion: rule.version, message }
-      : { code, kind: 'deferral', message };
-    return { holds, reason };
-  });
-  for (const [id, list] of reasons) {
-    const intervention = catalog.interventions.get(id);
-    if (intervention?.type !== 'supplement') continue;
-    for (const { flag } of deferringFlags)
-      list.push({
-        code: flag.code,
-        kind: 'deferral',
-        ruleId: flag.ruleId,
-        ruleVersion: flag.ruleVersion,
-        message: `Held back: ${flag.action}`,
-      });
-    for (const { holds, reason } of holdingData) {
-      if (holds === 'supplements' || ruleset.compiled.interactionAgents.has(id)) list.push(reason);
+  // Holds that come from the situation, not from one agent's rule: catalog policies acting on
+  // the red flags and data issues that rules raised. Each names the rule and the policy.
+  const holds = situationHolds(catalog, redFlags, fired);
+  if (holds.length > 0) {
+    for (const [id, list] of reasons) {
+      const intervention = catalog.interventions.get(id);
+      for (const { scope, reason } of holds)
+        if (inScope(ruleset, intervention, id, scope)) list.push(reason);
     }
   }
 
@@ -187,7 +158,7 @@ export function assemble(
       model.supplementsTaken.has(id) ||
       list.some((r) => r.kind === 'indication' || r.kind === 'block');
     if (!relevant) continue;
-    const out = toIntervention(intervention, list, model.requested.has(id));
+    const out = toIntervention(catalog, intervention, list, model.requested.has(id));
     placed.push({ place: plan.place.get(id) ?? 0, out });
   }
   // By type, then id, through the precomputed places (the collator is slow per comparison).
@@ -257,8 +228,79 @@ const STATUS_BY_PRECEDENCE: readonly [ReasonOut['kind'], InterventionStatus][] =
   ['indication', 'candidate'],
 ];
 
+interface Hold {
+  readonly scope: HoldScope;
+  readonly reason: ReasonOut;
+}
+
+/** The holds catalog policies put on options, given the red flags and data rules that fired. */
+function situationHolds(
+  catalog: Catalog,
+  redFlags: readonly { flag: RedFlagOut }[],
+  fired: readonly RuleDef[],
+): Hold[] {
+  const { policies } = catalog;
+  const holds: Hold[] = [];
+  for (const policy of policies.redFlagHolds) {
+    const { urgencies, holds: scope } = policy.holdOnRedFlag;
+    for (const { flag } of redFlags) {
+      if (!urgencies.includes(flag.urgency)) continue;
+      holds.push({
+        scope,
+        reason: {
+          code: flag.code,
+          kind: 'deferral',
+          ruleId: flag.ruleId,
+          ruleVersion: flag.ruleVersion,
+          policyId: policy.id,
+          policyVersion: policy.version,
+          message: `Held back: ${flag.action}`,
+        },
+      });
+    }
+  }
+  if (policies.dataHolds.size > 0) {
+    const seen = new Set<string>();
+    for (const rule of fired) {
+      if (!('dataIssue' in rule.then)) continue;
+      const { code, message } = rule.then.dataIssue;
+      const policy = policies.dataHolds.get(code);
+      if (policy === undefined || seen.has(code)) continue;
+      seen.add(code);
+      holds.push({
+        scope: policy.holdOnDataIssue.holds,
+        reason: {
+          code,
+          kind: 'deferral',
+          ruleId: rule.id,
+          ruleVersion: rule.version,
+          policyId: policy.id,
+          policyVersion: policy.version,
+          message,
+        },
+      });
+    }
+  }
+  return holds;
+}
+
+function inScope(
+  ruleset: Ruleset,
+  intervention: Intervention | undefined,
+  id: string,
+  scope: HoldScope,
+): boolean {
+  switch (scope) {
+    case 'supplements':
+      return intervention?.type === 'supplement';
+    case 'interaction-agents':
+      return intervention?.type === 'supplement' && ruleset.compiled.interactionAgents.has(id);
+  }
+}
+
 /** Safety wins: blocked over deferred over caution over candidate. */
 function toIntervention(
+  catalog: Catalog,
   intervention: Intervention,
   reasons: ReasonOut[],
   requested: boolean,
@@ -270,18 +312,7 @@ function toIntervention(
       break;
     }
   }
-  const all =
-    status === undefined
-      ? [
-          {
-            code: 'CAU-NO-INDICATION',
-            kind: 'caution' as const,
-            severity: 'theoretical' as const,
-            message:
-              'Requested: no active rule blocks it, and no rule found an indication for it in the data supplied.',
-          },
-        ]
-      : reasons;
+  const all = status === undefined ? [noIndication(catalog)] : reasons;
   return {
     id: intervention.id,
     type: intervention.type,
@@ -344,4 +375,21 @@ function collectDataIssues(
     out.push({ code: p.code, pointer: p.pointer, message: title, detail: p.detail });
   }
   return out;
+}
+
+/** The no-indication caution, as its catalog policy words it. */
+function noIndication(catalog: Catalog): ReasonOut {
+  const policy = catalog.policies.noIndication;
+  // The loader refuses a catalog without exactly one noIndication policy.
+  if (policy === undefined) throw new Error('the catalog has no noIndication policy');
+  const { code, message } = policy.noIndication;
+  const severity = catalog.reasonCodes.get(code)?.severity;
+  return {
+    code,
+    kind: 'caution',
+    ...(severity === undefined ? {} : { severity }),
+    policyId: policy.id,
+    policyVersion: policy.version,
+    message,
+  };
 }

@@ -1,20 +1,12 @@
-import { Engine, Rule } from 'json-rules-engine';
-import { buildKindNetwork } from '../engine/network';
-import type { KindNetwork } from '../engine/network';
-import type { TopLevelCondition } from 'json-rules-engine';
-import type { Catalog } from './catalog';
-import type { RuleKind } from './catalog-types';
-import { RULE_KINDS } from './catalog-types';
-import { CUSTOM_OPERATORS } from './operators';
-import { childrenOf, isLeaf } from './rule-types';
-import type { Condition, ReasonOutcome, RuleDef } from './rule-types';
+import type { Catalog } from '../rules/catalog';
+import type { RuleKind } from '../rules/catalog-types';
+import { RULE_KINDS } from '../rules/catalog-types';
+import { childrenOf, isLeaf } from '../rules/rule-types';
+import type { Condition, ReasonOutcome, RuleDef } from '../rules/rule-types';
+import { buildKindNetwork } from './network';
+import type { KindNetwork } from './network';
 
 export interface CompiledRuleset {
-  /**
-   * One plain json-rules-engine engine per kind holding that kind's active rules: the reference
-   * the activation network is checked against. Built on first use, once per ruleset.
-   */
-  readonly engines: ReadonlyMap<RuleKind, Engine>;
   /** The activation network per kind, which `evaluate` runs (src/engine/network.ts). */
   readonly network: ReadonlyMap<RuleKind, KindNetwork>;
   readonly activeByKind: ReadonlyMap<RuleKind, readonly RuleDef[]>;
@@ -27,10 +19,6 @@ export interface CompiledRuleset {
   readonly interactionAgents: ReadonlySet<string>;
 }
 
-/** Facts here are flat values; a path is never needed. No JSONPath is ever evaluated. */
-const pathResolver = (value: object, path: string): unknown =>
-  (value as Record<string, unknown>)[path];
-
 export function expandTargets(catalog: Catalog, outcome: ReasonOutcome): string[] {
   const ids = new Set(outcome.interventions ?? []);
   for (const tag of outcome.tags ?? [])
@@ -41,32 +29,6 @@ export function expandTargets(catalog: Catalog, outcome: ReasonOutcome): string[
 function readsFact(condition: Condition, fact: string): boolean {
   if (isLeaf(condition)) return condition.fact === fact;
   return childrenOf(condition).some((c) => readsFact(c, fact));
-}
-
-function buildEngines(active: readonly RuleDef[]): Map<RuleKind, Engine> {
-  const engines = new Map<RuleKind, Engine>();
-  for (const kind of RULE_KINDS) {
-    const engine = new Engine([], {
-      allowUndefinedFacts: false,
-      allowUndefinedConditions: false,
-      replaceFactsInEventParams: false,
-      pathResolver,
-    });
-    for (const operator of CUSTOM_OPERATORS) engine.addOperator(operator);
-    for (const rule of active) {
-      if (rule.kind !== kind) continue;
-      engine.addRule(
-        new Rule({
-          name: rule.id,
-          // The schema guarantees json-rules-engine's own condition vocabulary.
-          conditions: structuredClone(rule.when) as unknown as TopLevelCondition,
-          event: { type: rule.kind },
-        }),
-      );
-    }
-    engines.set(kind, engine);
-  }
-  return engines;
 }
 
 export function compileRuleset(rules: readonly RuleDef[], catalog: Catalog): CompiledRuleset {
@@ -91,12 +53,7 @@ export function compileRuleset(rules: readonly RuleDef[], catalog: Catalog): Com
     if (outcome) for (const id of expandTargets(catalog, outcome)) interactionAgents.add(id);
   }
 
-  let engines: Map<RuleKind, Engine> | undefined;
   return {
-    get engines(): ReadonlyMap<RuleKind, Engine> {
-      engines ??= buildEngines(active);
-      return engines;
-    },
     network,
     activeByKind,
     order: new Map(active.map((r, i) => [r.id, i])),

@@ -1,7 +1,8 @@
-import { newEvalState } from '../facts/registry';
-import type { EvalState, FactValue } from '../facts/registry';
+import type { FactValue } from '../facts/registry';
+import { newEvalState } from './state';
+import type { EvalState } from './state';
 import type { FactModel } from '../facts/model';
-import type { Ruleset } from '../rules/load';
+import type { Ruleset } from './ruleset';
 import { RULE_KINDS } from '../rules/catalog-types';
 import type { RuleDef } from '../rules/rule-types';
 import { assemble } from './assemble';
@@ -22,12 +23,14 @@ export interface FiredRule {
 }
 
 /** Results of the rules that already ran, recorded as facts for the kinds after them. */
-export function record(state: EvalState, rule: RuleDef, model: FactModel): void {
+export function record(ruleset: Ruleset, state: EvalState, rule: RuleDef, model: FactModel): void {
   const then = rule.then;
   if ('dataIssue' in then) {
-    state.dataIssues.add(then.dataIssue.code);
-    if (then.dataIssue.code.startsWith('DATA-CONFOUND-') && then.dataIssue.analyte !== undefined)
-      state.confounded.add(then.dataIssue.analyte);
+    const { code, analyte } = then.dataIssue;
+    state.dataIssues.add(code);
+    // Which codes confound an analyte is catalog policy (policies.yaml, confoundOnDataIssue).
+    if (analyte !== undefined && ruleset.catalog.policies.confounding.has(code))
+      state.confounded.add(analyte);
   } else if ('redFlag' in then) {
     state.redFlags.add(then.redFlag.code);
   } else if ('finding' in then) {
@@ -266,7 +269,7 @@ export function evaluateSync(
     // Record after the whole kind ran: json-rules-engine evaluates a kind's rules together.
     for (const i of firedHere) {
       const r = net.rules[i];
-      if (r) record(state, r.rule, model);
+      if (r) record(ruleset, state, r.rule, model);
     }
   }
 

@@ -13,21 +13,16 @@
  * The index only narrows which rules are evaluated; every candidate rule is then evaluated in
  * full, so results are those of json-rules-engine (checked by test/perf/differential.test.ts).
  */
-import { Engine } from 'json-rules-engine';
 import { buildFacts } from '../facts/build';
-import { FACTS, newEvalState } from '../facts/registry';
-import type { EvalState, FactValue, Params } from '../facts/registry';
+import type { FactValue, Params } from '../facts/registry';
+import { engineOperators } from './jre-operators';
+import type { OperatorLike } from './jre-operators';
+import { FACTS, newEvalState } from './state';
+import type { EvalState } from './state';
 import type { FactModel } from '../facts/model';
 import type { Catalog } from '../rules/catalog';
-import { CUSTOM_OPERATORS } from '../rules/operators';
 import { isLeaf } from '../rules/rule-types';
 import type { Condition, Leaf, LeafValue, RuleDef, TopCondition } from '../rules/rule-types';
-
-/** json-rules-engine's Operator, as far as evaluation needs it. */
-export interface OperatorLike {
-  /** A boolean for every operator we use; json-rules-engine counts only `=== true` as holding. */
-  evaluate(factValue: unknown, jsonValue: unknown): unknown;
-}
 
 type FactImpl = (model: FactModel, state: EvalState, params: Params) => FactValue;
 
@@ -87,37 +82,6 @@ export interface KindNetwork {
   /** Rules no trigger set covers: evaluated for every request. */
   readonly always: readonly number[];
   readonly groups: readonly TriggerGroup[];
-}
-
-let operatorCache: ReadonlyMap<string, OperatorLike> | undefined;
-
-/** json-rules-engine's operator objects (its own and ours), taken from an engine as it builds them. */
-export function engineOperators(): ReadonlyMap<string, OperatorLike> {
-  if (operatorCache) return operatorCache;
-  const engine = new Engine();
-  for (const op of CUSTOM_OPERATORS) engine.addOperator(op);
-  const map = (engine as unknown as { operators: { operators: Map<string, OperatorLike> } })
-    .operators.operators;
-  operatorCache = new Map(
-    [...map].map(([name, op]) => [name, NUMERIC_OPS.has(name) ? withNumberShortcut(op) : op]),
-  );
-  return operatorCache;
-}
-
-/**
- * json-rules-engine's numeric comparisons check the fact value with
- * `Number.parseFloat(v).toString() !== 'NaN'`, which turns a number into a string and back. For a
- * number that is just "not NaN", so a number takes that shortcut (for speed) to the operator's own
- * comparison; anything else still goes through the operator unchanged.
- */
-function withNumberShortcut(op: OperatorLike): OperatorLike {
-  const { cb } = op as OperatorLike & { cb: (factValue: unknown, jsonValue: unknown) => unknown };
-  return {
-    evaluate: (factValue, jsonValue) =>
-      typeof factValue === 'number'
-        ? !Number.isNaN(factValue) && cb(factValue, jsonValue)
-        : op.evaluate(factValue, jsonValue),
-  };
 }
 
 function stableParams(params: Readonly<Record<string, string | number>> | undefined): string {

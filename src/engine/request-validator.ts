@@ -1,5 +1,5 @@
-import type { ErrorObject, ValidateFunction } from '../rules/schemas';
-import { createAjv, readSchema } from '../rules/schemas';
+import type { ErrorObject, ValidateFunction } from '../lib/schemas';
+import { createAjv, readSchema } from '../lib/schemas';
 import type { Catalog } from '../rules/catalog';
 import type { EvaluationRequest } from '../facts/request-types';
 import type { FieldError } from '../lib/field-error';

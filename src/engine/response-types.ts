@@ -51,13 +51,19 @@ export interface FindingOut extends RuleRef {
 
 export type ReasonKind = 'indication' | 'caution' | 'block' | 'deferral';
 
+/** Every reason names the rule and/or the catalog policy behind it. */
 export interface ReasonOut {
   readonly code: string;
+  /** A finer distinction under `code`, listed under the code in the catalog. */
+  readonly detail?: string;
   readonly kind: ReasonKind;
   readonly severity?: Severity;
-  /** Absent only for the service's own CAU-NO-INDICATION note on a requested agent. */
+  /** The rule that produced the reason (absent for a policy's own reason, e.g. no indication). */
   readonly ruleId?: string;
   readonly ruleVersion?: number;
+  /** The catalog policy that produced or applied it (a hold, the no-indication caution). */
+  readonly policyId?: string;
+  readonly policyVersion?: number;
   readonly message: string;
 }
 

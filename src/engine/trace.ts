@@ -1,40 +1,5 @@
-import type { RuleResult } from 'json-rules-engine';
 import type { Leaf, RuleDef } from '../rules/rule-types';
 import type { Hit, NodeResult, TraceNode } from './response-types';
-
-interface ResultNode {
-  all?: ResultNode[];
-  any?: ResultNode[];
-  not?: ResultNode;
-  fact?: string;
-  params?: Record<string, string | number>;
-  operator?: string;
-  value?: unknown;
-  factResult?: unknown;
-  result?: boolean;
-}
-
-/** json-rules-engine leaves `result` unset on nodes it skipped: those are not-evaluated, never false. */
-function resultOf(node: ResultNode): NodeResult {
-  if (node.result === undefined) return 'not-evaluated';
-  return node.result ? 'true' : 'false';
-}
-
-function toTrace(node: ResultNode): TraceNode {
-  const result = resultOf(node);
-  if (node.all) return { all: node.all.map(toTrace), result };
-  if (node.any) return { any: node.any.map(toTrace), result };
-  if (node.not) return { not: toTrace(node.not), result };
-  const leaf = {
-    fact: node.fact ?? '',
-    ...(node.params ? { params: node.params } : {}),
-    operator: node.operator ?? '',
-    value: node.value as TraceNode extends { value: infer V } ? V : never,
-    ...(result === 'not-evaluated' ? {} : { factValue: normaliseFactValue(node.factResult) }),
-    result,
-  };
-  return leaf;
-}
 
 export function normaliseFactValue(value: unknown): string | number | boolean | null {
   if (value === undefined || value === null) return null;
@@ -89,10 +54,6 @@ function firstOf(
     if (leaf !== undefined) return leaf;
   }
   return undefined;
-}
-
-export function buildHit(rule: RuleDef, result: RuleResult, fired: boolean): Hit {
-  return hitOf(rule, toTrace(result.conditions as unknown as ResultNode), fired);
 }
 
 /** "file:line:column" per rule, computed once (a hit is built for every rule that fires). */

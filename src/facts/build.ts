@@ -137,13 +137,16 @@ export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactMo
     });
   });
 
-  const phq9 = (request.questionnaires ?? []).findIndex((q) => q.instrument === 'phq-9');
-  if (phq9 >= 0 && request.questionnaires?.[phq9]?.items === undefined)
-    problems.push({
-      code: 'DATA-ITEM9-MISSING',
-      pointer: `/questionnaires/${phq9}/items`,
-      detail: 'PHQ-9 total without items: item 9 (self-harm) unknown',
-    });
+  // A questionnaire whose items matter one by one (the catalog names the code to raise).
+  (request.questionnaires ?? []).forEach((q, i) => {
+    const code = catalog.questionnaires.get(q.instrument)?.itemsMissingCode;
+    if (code !== undefined && q.items === undefined)
+      problems.push({
+        code,
+        pointer: `/questionnaires/${i}/items`,
+        detail: `${q.instrument} total without items: items that matter on their own are unknown`,
+      });
+  });
 
   return {
     age: request.patient.age,

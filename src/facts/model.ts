@@ -3,6 +3,21 @@ import type { ClassState } from './medications';
 
 export type BiomarkerStatus = 'low' | 'normal' | 'high' | 'uninterpretable' | 'absent';
 
+/**
+ * The data problems the fact layer itself detects (besides each questionnaire's
+ * `itemsMissingCode` from the catalog). Each must be raised by an active data rule, so every data
+ * issue in an answer names its rule: the engine refuses a ruleset that leaves one uncovered.
+ */
+export const DETECTED_PROBLEM_CODES = [
+  'DATA-UNIT-MISSING',
+  'DATA-UNIT-UNKNOWN',
+  'DATA-UNIT-CONVERTED',
+  'DATA-CREAT-MISSING',
+  'DATA-RI-MISSING',
+  'DATA-MED-UNKNOWN',
+  'DATA-MEDS-UNATTESTED',
+] as const;
+
 export interface BiomarkerFact {
   readonly status: Exclude<BiomarkerStatus, 'absent'>;
   readonly value: number | null;

@@ -1,30 +1,23 @@
 import type { VitalName } from '../rules/catalog-types';
 import type { FactModel } from './model';
 
-/** Results of the rule kinds that already ran in this evaluation, readable by later kinds. */
-export interface EvalState {
-  readonly dataIssues: Set<string>;
-  readonly confounded: Set<string>;
-  readonly redFlags: Set<string>;
-  readonly findings: Map<string, string | null>;
-}
-
-export function newEvalState(): EvalState {
-  return { dataIssues: new Set(), confounded: new Set(), redFlags: new Set(), findings: new Map() };
-}
-
 export type FactValue = string | number | boolean | null;
 export type Params = Readonly<Record<string, unknown>>;
-type FactImpl = (model: FactModel, state: EvalState, params: Params) => FactValue;
+/**
+ * A fact over the request's fact model. The second argument is the engine's state of the run
+ * (results of earlier rule kinds), which model facts never read; the engine's own facts do.
+ */
+export type ModelFactImpl = (model: FactModel, state: unknown, params: Params) => FactValue;
 
 /** A parameter as text. Callers read it by literal name (`p.id`), a faster load than `p[name]`. */
-const str = (v: unknown): string => (typeof v === 'string' ? v : String(v));
+export const str = (v: unknown): string => (typeof v === 'string' ? v : String(v));
 
 /**
- * The implementation of every fact in rules/catalog/facts.yaml, keyed by fact id. The loader
- * refuses a catalog whose facts and this table disagree.
+ * The facts over the request, keyed by fact id. With the engine's facts over earlier results
+ * (src/engine/state.ts) they implement every fact in rules/catalog/facts.yaml; the loader refuses
+ * a catalog whose facts and these tables disagree.
  */
-export const FACTS: Readonly<Record<string, FactImpl>> = {
+export const MODEL_FACTS: Readonly<Record<string, ModelFactImpl>> = {
   age: (m) => m.age,
   sex: (m) => m.sex,
   pregnancy: (m) => m.pregnancy,
@@ -53,9 +46,4 @@ export const FACTS: Readonly<Record<string, FactImpl>> = {
     const code = str(p.code);
     return m.problems.some((x) => x.code === code);
   },
-  'data-issue': (_m, s, p) => s.dataIssues.has(str(p.code)),
-  confounded: (_m, s, p) => s.confounded.has(str(p.analyte)),
-  'red-flag': (_m, s, p) => s.redFlags.has(str(p.code)),
-  finding: (_m, s, p) => s.findings.has(str(p.id)),
-  'finding-band': (_m, s, p) => s.findings.get(str(p.id)) ?? null,
 };

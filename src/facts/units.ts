@@ -1,7 +1,7 @@
 import type { Catalog } from '../rules/catalog';
 import type { Analyte, MassUnit } from '../rules/catalog-types';
 import type { DoseUnit } from './request-types';
-import { normaliseUnit } from './unit-text';
+import { normaliseUnit } from '../lib/unit-text';
 
 export type UnitProblem = 'DATA-UNIT-MISSING' | 'DATA-UNIT-UNKNOWN' | 'DATA-CREAT-MISSING';
 

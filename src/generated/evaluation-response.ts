@@ -59,13 +59,24 @@ export interface EvaluationResponse {
     requested: boolean;
     /**
      * @minItems 1
+     *
+     * Items: Every reason names the rule (ruleId, ruleVersion) and/or the catalog policy (policyId, policyVersion) behind it.
      */
     reasons: {
       code: string;
+      /**
+       * A finer distinction under `code` (listed under the code in GET /v1/catalog); the code stays the contract.
+       */
+      detail?: string;
       kind: 'indication' | 'caution' | 'block' | 'deferral';
       severity?: 'contraindicated' | 'major' | 'moderate' | 'theoretical';
       ruleId?: string;
       ruleVersion?: number;
+      /**
+       * The catalog policy (policies.yaml) that produced or applied this reason.
+       */
+      policyId?: string;
+      policyVersion?: number;
       message: string;
     }[];
   }[];

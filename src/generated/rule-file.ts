@@ -34,6 +34,10 @@ export type ReasonOutcome = (
    */
   code: string;
   /**
+   * A finer distinction under `code`, listed in the code's `details` in reason-codes.yaml (e.g. contraceptive under BLK-CYP-INDUCER). The code stays the contract.
+   */
+  detail?: string;
+  /**
    * What the clinician reads next to the intervention.
    */
   message: string;
@@ -69,6 +73,10 @@ export type ReasonOutcome1 = (
    * A code from rules/catalog/reason-codes.yaml: BLK- block, CAU- caution, RF- red flag, DATA- data issue, IND- indication, DEF- deferral.
    */
   code: string;
+  /**
+   * A finer distinction under `code`, listed in the code's `details` in reason-codes.yaml (e.g. contraceptive under BLK-CYP-INDUCER). The code stays the contract.
+   */
+  detail?: string;
   /**
    * What the clinician reads next to the intervention.
    */
@@ -106,6 +114,10 @@ export type ReasonOutcome2 = (
    */
   code: string;
   /**
+   * A finer distinction under `code`, listed in the code's `details` in reason-codes.yaml (e.g. contraceptive under BLK-CYP-INDUCER). The code stays the contract.
+   */
+  detail?: string;
+  /**
    * What the clinician reads next to the intervention.
    */
   message: string;
@@ -141,6 +153,10 @@ export type ReasonOutcome3 = (
    * A code from rules/catalog/reason-codes.yaml: BLK- block, CAU- caution, RF- red flag, DATA- data issue, IND- indication, DEF- deferral.
    */
   code: string;
+  /**
+   * A finer distinction under `code`, listed in the code's `details` in reason-codes.yaml (e.g. contraceptive under BLK-CYP-INDUCER). The code stays the contract.
+   */
+  detail?: string;
   /**
    * What the clinician reads next to the intervention.
    */

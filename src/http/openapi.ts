@@ -1,4 +1,4 @@
-import { readSchema } from '../rules/schemas';
+import { readSchema } from '../lib/schemas';
 
 /**
  * The served OpenAPI 3.1 document: schemas/openapi.json with its external schema references

@@ -1,8 +1,8 @@
 import { formatIssue } from '../lib/issue';
 import type { Issue } from '../lib/issue';
 import type { Logger } from '../lib/logger';
-import { loadRuleset } from '../rules/load';
-import type { Ruleset } from '../rules/load';
+import { loadForServing } from '../engine/ruleset';
+import type { Ruleset } from '../engine/ruleset';
 import type { RulesetStore } from './ruleset-store';
 
 export type ReloadOutcome =
@@ -15,8 +15,14 @@ export type ReloadOutcome =
 
 export type Reloader = () => ReloadOutcome;
 
+export interface ReloadOptions {
+  /** Development mode: a ruleset that fails only the gate serves, with its problems shown. */
+  readonly development?: boolean;
+  readonly now?: () => Date;
+}
+
 /**
- * Loads `rulesDir` again. A good ruleset is swapped in whole (one assignment in the store); a bad
+ * Loads `rulesDir` again, through the same gate as start-up (loadForServing). A good ruleset is swapped in whole (one assignment in the store); a bad
  * one leaves the last good ruleset serving, is recorded in the store for /readyz and
  * /v1/ruleset, logged by code only, and written to `problemLines` as file:line:column lines.
  */
@@ -25,10 +31,12 @@ export function createReloader(
   rulesDir: string,
   logger: Logger,
   problemLines: (line: string) => void,
-  now: () => Date = () => new Date(),
+  options: ReloadOptions = {},
 ): Reloader {
+  const now = options.now ?? (() => new Date());
+  const development = options.development === true;
   return () => {
-    const result = loadRuleset(rulesDir, now);
+    const result = loadForServing(rulesDir, now, { development });
     const serving = store.get()?.ruleset;
     if (!result.ok) {
       store.recordReloadError(result.issues, now());
@@ -40,8 +48,15 @@ export function createReloader(
       return { ok: false, issues: result.issues, serving };
     }
     const changed = serving?.hash !== result.ruleset.hash;
-    if (changed) store.set(result.ruleset);
+    if (changed) store.set(result.ruleset, result.problems);
     else store.clearReloadError();
+    if (changed && result.problems.length > 0) {
+      for (const issue of result.problems) problemLines(formatIssue(issue));
+      logger.warn(
+        'RULESET FAILS VALIDATION: serving it only because this is development mode; production refuses it',
+        { issues: result.problems.map((i) => i.code) },
+      );
+    }
     const active = store.get()?.ruleset ?? result.ruleset;
     logger.info(changed ? 'ruleset reloaded' : 'ruleset unchanged', {
       rulesetId: active.manifest.id,

@@ -3,7 +3,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import fs from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../lib/paths';
+import { projectRoot } from './paths';
 
 export function schemaDir(): string {
   return path.join(projectRoot(), 'schemas');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { EvaluationResponse } from '../engine/response-types';
 import type { Issue } from '../lib/issue';
 import { schemaIssues } from '../rules/load';
-import { createAjv, readSchema } from '../rules/schemas';
+import { createAjv, readSchema } from '../lib/schemas';
 import { parseYamlSource } from '../rules/yaml-source';
 
 type FindingExpectation = string | { readonly id: string; readonly band?: string };

@@ -75,6 +75,8 @@ export interface Questionnaire {
   readonly bands: readonly Band[];
   readonly note?: string;
   readonly references: readonly string[];
+  /** The data problem raised when a total comes without its items. */
+  readonly itemsMissingCode?: string;
 }
 
 export interface Intervention {
@@ -131,7 +133,42 @@ export interface ReasonCode {
   readonly severity?: Severity;
   readonly urgency?: Urgency;
   readonly title: string;
+  /** Listed in SPEC §4: the contract downstream services code against. */
+  readonly spec?: boolean;
+  /** Finer distinctions a rule may add as `detail` beside this code. */
+  readonly details?: readonly {
+    readonly id: string;
+    readonly title: string;
+    /** Where a reason with this detail is more or less severe than the code's default. */
+    readonly severity?: Severity;
+  }[];
 }
+
+/** What a policy holds back: every supplement, or every agent with an interaction rule. */
+export type HoldScope = 'supplements' | 'interaction-agents';
+
+/** A catalog policy: clinical policy that is not one rule's outcome, versioned like a rule. */
+interface PolicyBase {
+  readonly id: string;
+  readonly version: number;
+  readonly title: string;
+  readonly rationale: string;
+  readonly evidence: { readonly grade: Grade; readonly references: readonly string[] };
+  readonly review: { readonly author: string; readonly reviewer: string };
+}
+
+export type Policy = PolicyBase &
+  (
+    | {
+        readonly holdOnRedFlag: {
+          readonly urgencies: readonly Urgency[];
+          readonly holds: HoldScope;
+        };
+      }
+    | { readonly holdOnDataIssue: { readonly code: string; readonly holds: HoldScope } }
+    | { readonly confoundOnDataIssue: { readonly codes: readonly string[] } }
+    | { readonly noIndication: { readonly code: string; readonly message: string } }
+  );
 
 export interface FindingPattern {
   readonly id: string;
@@ -185,6 +222,7 @@ export interface CatalogFiles {
   readonly findings: { readonly patterns: readonly FindingPattern[] };
   readonly disclaimers: { readonly disclaimers: readonly Disclaimer[] };
   readonly facts: { readonly facts: readonly FactDef[] };
+  readonly policies: { readonly policies: readonly Policy[] };
 }
 
 export const CATALOG_FILES = [
@@ -200,6 +238,7 @@ export const CATALOG_FILES = [
   'findings',
   'disclaimers',
   'facts',
+  'policies',
 ] as const satisfies readonly (keyof CatalogFiles)[];
 
 export const RULE_KINDS: readonly RuleKind[] = ['data', 'red-flag', 'finding', 'option', 'safety'];

@@ -1,4 +1,4 @@
-import { normaliseUnit } from '../facts/unit-text';
+import { normaliseUnit } from '../lib/unit-text';
 import type {
   Analyte,
   CatalogFiles,
@@ -9,6 +9,7 @@ import type {
   Intervention,
   LabRange,
   MedicationClass,
+  Policy,
   Questionnaire,
   ReasonCode,
   UnitDef,
@@ -40,6 +41,33 @@ export interface Catalog {
   readonly findingIds: ReadonlySet<string>;
   readonly disclaimers: readonly Disclaimer[];
   readonly facts: ReadonlyMap<string, FactDef>;
+  readonly policies: CatalogPolicies;
+}
+
+/** The catalog's policies (policies.yaml), by what they act on. */
+export interface CatalogPolicies {
+  readonly all: readonly Policy[];
+  readonly redFlagHolds: readonly Extract<Policy, { holdOnRedFlag: unknown }>[];
+  /** Holds by the data-issue code that triggers them. */
+  readonly dataHolds: ReadonlyMap<string, Extract<Policy, { holdOnDataIssue: unknown }>>;
+  /** The policy that makes each data-issue code mark its analyte confounded. */
+  readonly confounding: ReadonlyMap<string, Extract<Policy, { confoundOnDataIssue: unknown }>>;
+  readonly noIndication: Extract<Policy, { noIndication: unknown }> | undefined;
+}
+
+export function indexPolicies(policies: readonly Policy[]): CatalogPolicies {
+  const redFlagHolds: Extract<Policy, { holdOnRedFlag: unknown }>[] = [];
+  const dataHolds = new Map<string, Extract<Policy, { holdOnDataIssue: unknown }>>();
+  const confounding = new Map<string, Extract<Policy, { confoundOnDataIssue: unknown }>>();
+  let noIndication: Extract<Policy, { noIndication: unknown }> | undefined;
+  for (const p of policies) {
+    if ('holdOnRedFlag' in p) redFlagHolds.push(p);
+    else if ('holdOnDataIssue' in p) dataHolds.set(p.holdOnDataIssue.code, p);
+    else if ('confoundOnDataIssue' in p)
+      for (const code of p.confoundOnDataIssue.codes) confounding.set(code, p);
+    else noIndication ??= p;
+  }
+  return { all: policies, redFlagHolds, dataHolds, confounding, noIndication };
 }
 
 function byKey<T, K extends keyof T>(items: readonly T[], key: K): Map<T[K], T> {
@@ -105,5 +133,6 @@ export function indexCatalog(files: CatalogFiles): Catalog {
     findingIds,
     disclaimers: files.disclaimers.disclaimers,
     facts: byKey(files.facts.facts, 'id'),
+    policies: indexPolicies(files.policies.policies),
   };
 }

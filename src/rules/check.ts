@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Issue } from '../lib/issue';
-import { FACTS } from '../facts/registry';
-import { normaliseUnit } from '../facts/unit-text';
+import { normaliseUnit } from '../lib/unit-text';
 import type { Catalog } from './catalog';
 import type { FactDef, ParamCatalog, RuleKind } from './catalog-types';
 import { RULE_KINDS, VITALS } from './catalog-types';
@@ -35,8 +34,8 @@ export function loincCheckDigitOk(code: string): boolean {
 
 export function checkCatalog(
   catalog: Catalog,
+  implemented: ReadonlySet<string>,
   at: Locator,
-  implemented: Readonly<Record<string, unknown>> = FACTS,
 ): Issue[] {
   const issues: Issue[] = [];
   const add = (
@@ -199,15 +198,15 @@ export function checkCatalog(
   }
   // facts.yaml and the fact implementations must agree: a rule may only read a fact that exists.
   f.facts.facts.forEach((fact, i) => {
-    if (!Object.hasOwn(implemented, fact.id))
+    if (!implemented.has(fact.id))
       add(
         'CATALOG-FACT-UNIMPLEMENTED',
-        `fact "${fact.id}" has no implementation in the service (src/facts/registry.ts)`,
+        `fact "${fact.id}" has no implementation in the service (src/facts/registry.ts, src/engine/state.ts)`,
         'facts',
         ['facts', i, 'id'],
       );
   });
-  for (const id of Object.keys(implemented)) {
+  for (const id of implemented) {
     if (!catalog.facts.has(id))
       add(
         'CATALOG-FACT-UNDECLARED',
@@ -216,7 +215,51 @@ export function checkCatalog(
         ['facts'],
       );
   }
+  checkPolicies(catalog, add);
   return issues;
+}
+
+/** Policies name codes of the right kind, once each; exactly one says what "no indication" gets. */
+function checkPolicies(
+  catalog: Catalog,
+  add: (code: string, message: string, file: string, p: (string | number)[]) => void,
+): void {
+  const codeOfKind = (code: string, kind: string, p: (string | number)[]): void => {
+    const reason = catalog.reasonCodes.get(code);
+    if (!reason) add('POLICY-UNKNOWN-CODE', `${code} is not in reason-codes.yaml`, 'policies', p);
+    else if (reason.kind !== kind)
+      add('POLICY-CODE-KIND', `${code} is a ${reason.kind} code; ${kind} expected`, 'policies', p);
+  };
+  const ids = new Set<string>();
+  const dataCodes = new Set<string>();
+  let noIndication = 0;
+  catalog.files.policies.policies.forEach((policy, i) => {
+    const at = ['policies', i];
+    if (ids.has(policy.id))
+      add('POLICY-DUPLICATE-ID', `policy id ${policy.id} is used twice`, 'policies', [...at, 'id']);
+    ids.add(policy.id);
+    if ('holdOnDataIssue' in policy) {
+      const { code } = policy.holdOnDataIssue;
+      codeOfKind(code, 'data', [...at, 'holdOnDataIssue', 'code']);
+      if (dataCodes.has(code))
+        add('POLICY-DUPLICATE-CODE', `${code} has two hold policies`, 'policies', at);
+      dataCodes.add(code);
+    } else if ('confoundOnDataIssue' in policy) {
+      policy.confoundOnDataIssue.codes.forEach((code, j) => {
+        codeOfKind(code, 'data', [...at, 'confoundOnDataIssue', 'codes', j]);
+      });
+    } else if ('noIndication' in policy) {
+      noIndication += 1;
+      codeOfKind(policy.noIndication.code, 'caution', [...at, 'noIndication', 'code']);
+    }
+  });
+  if (noIndication !== 1)
+    add(
+      'POLICY-NO-INDICATION',
+      `exactly one noIndication policy is needed (found ${noIndication})`,
+      'policies',
+      ['policies'],
+    );
 }
 
 /** Indexes of entries whose id already appeared earlier in the list. */
@@ -369,6 +412,13 @@ function checkOutcome(
         'RULE-REASON-KIND',
         `${code} is a ${reason.kind} code; ${key} needs a ${allowed.join(' or ')} code`,
         ['code'],
+      );
+    const detail = outcome.detail;
+    if (reason && typeof detail === 'string' && !reason.details?.some((d) => d.id === detail))
+      report(
+        'RULE-UNKNOWN-DETAIL',
+        `detail "${detail}" is not listed under ${code} in reason-codes.yaml (details)`,
+        ['detail'],
       );
   }
   const targets = outcome as Partial<ReasonOutcome>;

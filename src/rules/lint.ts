@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Issue } from '../lib/issue';
-import type { Ruleset } from './load';
+import type { CheckedRuleset as Ruleset } from './load';
 import { childrenOf, isLeaf } from './rule-types';
 import type { Condition, Leaf, LeafValue, RuleDef } from './rule-types';
 import { parseYamlSource } from './yaml-source';

@@ -7,31 +7,29 @@ import type { Catalog } from './catalog';
 import { CATALOG_FILES } from './catalog-types';
 import type { CatalogFiles, Manifest, RuleKind } from './catalog-types';
 import { checkCatalog, checkRules } from './check';
-import { compileRuleset } from './compile';
-import type { CompiledRuleset } from './compile';
 import { KIND_FOLDERS } from './rule-types';
 import type { RuleDef } from './rule-types';
-import { createAjv, readSchema } from './schemas';
-import type { ErrorObject, ValidateFunction } from './schemas';
+import { createAjv, readSchema } from '../lib/schemas';
+import type { ErrorObject, ValidateFunction } from '../lib/schemas';
 import { readSnapshot, snapshotKey, writeSnapshot } from './snapshot';
 import { parseYamlSource } from './yaml-source';
 import type { YamlSource } from './yaml-source';
 
-export interface Ruleset {
+/** A ruleset that passed the loader's checks (schema, references, semantics); not yet compiled. */
+export interface CheckedRuleset {
   readonly manifest: Manifest;
   readonly catalog: Catalog;
   /** Every rule in the files, whatever its status. */
   readonly rules: readonly RuleDef[];
   readonly rulesById: ReadonlyMap<string, RuleDef>;
-  readonly compiled: CompiledRuleset;
   /** sha256 over every loaded file's relative path and bytes. */
   readonly hash: string;
   readonly files: readonly string[];
   readonly loadedAt: string;
 }
 
-export type LoadResult =
-  | { readonly ok: true; readonly ruleset: Ruleset }
+export type CheckedLoadResult =
+  | { readonly ok: true; readonly ruleset: CheckedRuleset }
   | { readonly ok: false; readonly issues: readonly Issue[] };
 
 const FOLDER_KIND: ReadonlyMap<string, RuleKind> = new Map(
@@ -110,10 +108,6 @@ function unescape(token: string): string {
   return token.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
-/**
- * Reads, checks and compiles the ruleset under `dir`. Problems are returned, not thrown: a rule
- * file that does not validate never reaches the engine.
- */
 export interface LoadOptions {
   /**
    * Folder for snapshots of checked rulesets (see snapshot.ts): a load of unchanged files by an
@@ -122,11 +116,20 @@ export interface LoadOptions {
   readonly snapshotDir?: string;
 }
 
-export function loadRuleset(
+export interface CheckOptions extends LoadOptions {
+  /** The fact ids the service implements: facts.yaml must declare exactly these. */
+  readonly implementedFacts: ReadonlySet<string>;
+}
+
+/**
+ * Reads and checks the ruleset under `dir` (the engine compiles it: src/engine/ruleset.ts).
+ * Problems are returned, not thrown: a rule file that does not validate never reaches the engine.
+ */
+export function loadCheckedRuleset(
   dir: string,
-  now: () => Date = () => new Date(),
-  options: LoadOptions = {},
-): LoadResult {
+  now: () => Date,
+  options: CheckOptions,
+): CheckedLoadResult {
   const issues: Issue[] = [];
   let files: string[];
   try {
@@ -241,7 +244,7 @@ export function loadRuleset(
   if (!catalogComplete || manifest === undefined) return { ok: false, issues };
 
   const catalog = indexCatalog(catalogData as unknown as CatalogFiles);
-  const catalogIssues = checkCatalog(catalog, (name, jsonPath, key) => {
+  const catalogIssues = checkCatalog(catalog, options.implementedFacts, (name, jsonPath, key) => {
     const source = sources.get(`catalog/${name}.yaml`);
     const pos = source ? source.locate(jsonPath, key) : { line: 1, column: 1 };
     return { file: `rules/catalog/${name}.yaml`, ...pos };
@@ -264,13 +267,12 @@ function assembleRuleset(
   hash: string,
   files: readonly string[],
   now: () => Date,
-): Ruleset {
+): CheckedRuleset {
   return {
     manifest,
     catalog,
     rules,
     rulesById: new Map(rules.map((r) => [r.id, r])),
-    compiled: compileRuleset(rules, catalog),
     hash,
     files: files.map((f) => `rules/${f}`),
     loadedAt: now().toISOString(),

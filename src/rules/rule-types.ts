@@ -18,6 +18,8 @@ export type Condition = TopCondition | Leaf;
 
 export interface ReasonOutcome {
   readonly code: string;
+  /** A finer distinction under `code`, listed under the code in reason-codes.yaml. */
+  readonly detail?: string;
   readonly message: string;
   readonly interventions?: readonly string[];
   readonly tags?: readonly string[];

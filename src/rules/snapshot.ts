@@ -27,7 +27,12 @@ function loaderFingerprint(): string {
   const root = projectRoot();
   const hash = createHash('sha256');
   const here = path.dirname(__dirname);
-  const dirs = [path.join(here, 'rules'), path.join(here, 'facts'), path.join(root, 'schemas')];
+  const dirs = [
+    path.join(here, 'rules'),
+    path.join(here, 'facts'),
+    path.join(here, 'lib'),
+    path.join(root, 'schemas'),
+  ];
   for (const dir of dirs) {
     for (const name of fs.readdirSync(dir).sort()) {
       if (!/\.(js|ts|json)$/.test(name)) continue;

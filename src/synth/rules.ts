@@ -338,8 +338,9 @@ export function generateRuleFiles(
 }
 
 /**
- * Writes a complete ruleset folder: the manifest and catalog of `sourceDir` and `count`
- * synthetic rules (no shipped rules). Returns `outDir`.
+ * Writes a complete ruleset folder: the manifest and catalog of `sourceDir`, its data checks
+ * (`data/`: every served ruleset must raise the codes the fact layer detects and the policies act
+ * on, src/engine/ruleset.ts), and `count` synthetic rules. Returns `outDir`.
  */
 export function writeSyntheticRuleset(
   catalog: Catalog,
@@ -355,6 +356,11 @@ export function writeSyntheticRuleset(
       fs.copyFileSync(path.join(sourceDir, 'catalog', name), path.join(outDir, 'catalog', name));
   for (const folder of Object.values(KIND_FOLDERS))
     fs.mkdirSync(path.join(outDir, folder), { recursive: true });
+  const dataDir = path.join(sourceDir, KIND_FOLDERS.data);
+  if (fs.existsSync(dataDir))
+    for (const name of fs.readdirSync(dataDir))
+      if (name.endsWith('.yaml'))
+        fs.copyFileSync(path.join(dataDir, name), path.join(outDir, KIND_FOLDERS.data, name));
   for (const [rel, text] of generateRuleFiles(catalog, options))
     fs.writeFileSync(path.join(outDir, rel), text);
   return outDir;

@@ -8,11 +8,11 @@ import { createReloader } from '../../src/http/reload';
 import { isLoopback } from '../../src/http/routes/admin';
 import { RulesetStore } from '../../src/http/ruleset-store';
 import { createLogger } from '../../src/lib/logger';
-import { loadRuleset } from '../../src/rules/load';
-import { createAjv, readSchema } from '../../src/rules/schemas';
+import { loadRuleset } from '../../src/engine/ruleset';
+import { createAjv, readSchema } from '../../src/lib/schemas';
 import { watchRules } from '../../src/rules/watch';
 import type { RulesWatcher } from '../../src/rules/watch';
-import { FIXTURES, fixtureRules, removeTempDirs } from './support';
+import { cli, FIXTURES, fixtureRules, removeTempDirs } from './support';
 
 class MemoryTransport extends Transport {
   readonly lines: string[] = [];
@@ -30,6 +30,7 @@ afterEach(() => {
 });
 afterAll(removeTempDirs);
 
+/** `watch: true` is `npm run dev` (development mode); `watch: false` an admin-keyed production server. */
 function serve(options: { watch: boolean }) {
   const rules = fixtureRules();
   const loaded = loadRuleset(rules);
@@ -39,7 +40,9 @@ function serve(options: { watch: boolean }) {
   const transport = new MemoryTransport();
   const logger = createLogger('debug', [transport]);
   const stderr: string[] = [];
-  const reload = createReloader(store, rules, logger, (line) => stderr.push(line));
+  const reload = createReloader(store, rules, logger, (line) => stderr.push(line), {
+    development: options.watch,
+  });
   if (options.watch) watchers.push(watchRules(rules, reload, { debounceMs: 50 }));
   const app = createApp({
     store,
@@ -89,13 +92,23 @@ describe('live reload (npm run dev watches rules/)', () => {
     );
     const body = await until(async () => {
       const res = await request(app).get('/v1/ruleset');
-      const info = res.body as { hash: string; lastReloadError: unknown } & Parameters<
-        typeof pheoVersion
-      >[0];
+      const info = res.body as {
+        hash: string;
+        lastReloadError: unknown;
+        validation: { status: string; problems: { code: string }[] };
+      } & Parameters<typeof pheoVersion>[0];
       return pheoVersion(info) === 2 ? info : undefined;
     }, 'the v2 rule to be served');
     expect(body.hash).not.toBe(hash);
     expect(body.lastReloadError).toBeNull();
+    // Bumped but not yet locked (nor the ruleset version raised): development mode serves it,
+    // and says loudly that it fails validation.
+    expect(body.validation.status).toBe('failed');
+    expect(body.validation.problems.map((p: { code: string }) => p.code)).toEqual(
+      expect.arrayContaining(['RULE-LOCK-OUTDATED', 'RULESET-VERSION-NOT-BUMPED']),
+    );
+    const ready = await request(app).get('/readyz');
+    expect(ready.body.ruleset.validation.status).toBe('failed');
 
     const after = await request(app).post('/v1/evaluations').send(at2_5x);
     expect(after.body.redFlags.map((f: { code: string }) => f.code)).toEqual(['RF-PHEO']);
@@ -166,10 +179,12 @@ describe('live reload (npm run dev watches rules/)', () => {
 describe('POST /v1/admin/reload', () => {
   it('when the ruleset on disk is good, then an admin on loopback reloads it', async () => {
     const { app, rules } = serve({ watch: false });
-    fs.writeFileSync(
-      path.join(rules, 'red-flags', 'pheochromocytoma.yaml'),
-      variantFile('v2', 'red-flags/pheochromocytoma.yaml'),
-    );
+    // A release as an author makes it: the rule bumped, the ruleset version raised, the lock updated.
+    for (const rel of ['red-flags/pheochromocytoma.yaml', 'manifest.yaml'])
+      fs.writeFileSync(path.join(rules, rel), variantFile('v2', rel));
+    expect(
+      (await cli(['validate', '--rules', rules, '--no-cases', '--update-lock'], rules)).code,
+    ).toBe(0);
     const res = await request(app).post('/v1/admin/reload').set('x-api-key', ADMIN_KEY);
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('reloaded');
@@ -183,6 +198,22 @@ describe('POST /v1/admin/reload', () => {
 
     const again = await request(app).post('/v1/admin/reload').set('x-api-key', ADMIN_KEY);
     expect(again.body.status).toBe('unchanged');
+  });
+
+  it('when a rule changed and was bumped but not released (no lock, no ruleset version), then production refuses it: 422 RULESET-REJECTED', async () => {
+    const { app, rules, hash } = serve({ watch: false });
+    fs.writeFileSync(
+      path.join(rules, 'red-flags', 'pheochromocytoma.yaml'),
+      variantFile('v2', 'red-flags/pheochromocytoma.yaml'),
+    );
+    const res = await request(app).post('/v1/admin/reload').set('x-api-key', ADMIN_KEY);
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('RULESET-REJECTED');
+    expect(res.body.detail).toContain('RULESET-VERSION-NOT-BUMPED');
+    expect(res.body.detail).toContain('RULE-LOCK-OUTDATED');
+    const info = (await request(app).get('/v1/ruleset')).body;
+    expect(info.hash).toBe(hash);
+    expect(info.validation.status).toBe('passed');
   });
 
   it('when the ruleset on disk is bad, then 422 RULESET-REJECTED and the old one keeps serving', async () => {

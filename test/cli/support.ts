@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main';
+import { loadRuleset } from '../../src/engine/ruleset';
+import { formatIssue } from '../../src/lib/issue';
+import { computeLock, formatLock } from '../../src/rules/lock';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'cli');
@@ -21,16 +24,32 @@ export function removeTempDirs(): void {
   for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** The shipped data checks every served ruleset needs (the codes the fact layer detects and the policies hold on). */
+const DATA_CHECKS = [
+  'biomarker-units.yaml',
+  'reference-range.yaml',
+  'medications.yaml',
+  'phq9-item9.yaml',
+];
+
 /**
- * A fixture ruleset in a fresh temporary folder: the shipped manifest and catalog, the fixture
- * rules and their lock (test/fixtures/cli/rules/), then the files of `variant` laid over them.
+ * A fixture ruleset in a fresh temporary folder: the shipped manifest, catalog and data checks
+ * (every served ruleset must raise the codes the fact layer detects and the policies act on), the
+ * fixture rules (test/fixtures/cli/rules/), and a lock that records that state as released; then
+ * the files of `variant` laid over them (a change since that release).
  */
 export function fixtureRules(variant?: string): string {
   const dir = path.join(tempDir(), 'rules');
   fs.mkdirSync(dir);
   fs.cpSync(path.join(ROOT, 'rules', 'catalog'), path.join(dir, 'catalog'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'data'));
+  for (const name of DATA_CHECKS)
+    fs.copyFileSync(path.join(ROOT, 'rules', 'data', name), path.join(dir, 'data', name));
   fs.copyFileSync(path.join(ROOT, 'rules', 'manifest.yaml'), path.join(dir, 'manifest.yaml'));
   fs.cpSync(path.join(FIXTURES, 'rules'), dir, { recursive: true });
+  const base = loadRuleset(dir);
+  if (!base.ok) throw new Error(base.issues.map(formatIssue).join('\n'));
+  fs.writeFileSync(path.join(dir, 'ruleset.lock'), formatLock(computeLock(base.ruleset)));
   if (variant !== undefined)
     fs.cpSync(path.join(FIXTURES, 'variants', variant), dir, { recursive: true });
   return dir;

@@ -15,7 +15,9 @@ describe('ntcds test', () => {
       '✓ 04-maoi-blocks-5-htp',
       '✓ 05-item9-raises-rf-si',
       '✓ 06-unattested-medications',
-      '6 passed, 0 failed',
+      '✓ 07-data-checks-units-and-range',
+      '✓ 08-data-checks-medication-and-item9',
+      '8 passed, 0 failed',
     ]);
     expect(r.code).toBe(0);
   });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import type { Issue } from '../../src/lib/issue';
-import { loadRuleset } from '../../src/rules/load';
+import { loadRuleset } from '../../src/engine/ruleset';
 import { parseYamlSource } from '../../src/rules/yaml-source';
 import { RULES_DIR } from '../support/app';
 

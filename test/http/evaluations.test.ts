@@ -3,7 +3,7 @@ import path from 'node:path';
 import addFormats from 'ajv-formats';
 import request from 'supertest';
 import type { Hit, TraceNode } from '../../src/engine/response-types';
-import { createAjv, readSchema } from '../../src/rules/schemas';
+import { createAjv, readSchema } from '../../src/lib/schemas';
 import { makeApp, ROOT, shippedRuleset } from '../support/app';
 import { makeRequest, phq9 } from '../support/factories';
 

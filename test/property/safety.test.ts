@@ -19,7 +19,7 @@ import type {
 import { evaluate } from '../../src/engine/evaluate';
 import type { EvaluationResponse, InterventionOut } from '../../src/engine/response-types';
 import { createRequestValidator } from '../../src/engine/request-validator';
-import { expandTargets } from '../../src/rules/compile';
+import { expandTargets } from '../../src/engine/compile';
 import { childrenOf, isLeaf } from '../../src/rules/rule-types';
 import type { Condition, Leaf, ReasonOutcome, RuleDef } from '../../src/rules/rule-types';
 import { shippedRuleset } from '../support/app';
@@ -502,7 +502,7 @@ describe('safety invariants over generated patients (fast-check, seeded)', () =>
     );
   });
 
-  it('no answer contains a finding, red flag or reason without a rule id and version (except the built-in no-indication and data holds)', async () => {
+  it('no answer contains a finding, red flag or reason without the rule or policy (id and version) behind it', async () => {
     await run(
       fc.asyncProperty(patientArb(), async (request) => {
         const res = await answer(request);
@@ -511,9 +511,11 @@ describe('safety invariants over generated patients (fast-check, seeded)', () =>
           expect(Number.isInteger(f.ruleVersion)).toBe(true);
         }
         for (const i of res.interventions)
-          for (const r of i.reasons)
-            if (r.code !== 'CAU-NO-INDICATION' && !r.code.startsWith('DATA-MED'))
-              expect([r.code, typeof r.ruleId]).toEqual([r.code, 'string']);
+          for (const r of i.reasons) {
+            const byRule = typeof r.ruleId === 'string' && Number.isInteger(r.ruleVersion);
+            const byPolicy = typeof r.policyId === 'string' && Number.isInteger(r.policyVersion);
+            expect([r.code, byRule || byPolicy]).toEqual([r.code, true]);
+          }
       }),
       150,
     );

@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createHttpServer } from '../../src/http/server';
-import { readSchema } from '../../src/rules/schemas';
+import { readSchema } from '../../src/lib/schemas';
 import { makeApp } from '../support/app';
 import { makeRequest } from '../support/factories';
 

@@ -5,8 +5,8 @@ import { createApp } from '../../src/http/app';
 import { RulesetStore } from '../../src/http/ruleset-store';
 import { createLogger } from '../../src/lib/logger';
 import type { Logger } from '../../src/lib/logger';
-import { loadRuleset } from '../../src/rules/load';
-import type { Ruleset } from '../../src/rules/load';
+import { loadRuleset } from '../../src/engine/ruleset';
+import type { Ruleset } from '../../src/engine/ruleset';
 import { formatIssue } from '../../src/lib/issue';
 
 export const ROOT = path.resolve(__dirname, '..', '..');

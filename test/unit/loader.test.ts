@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FACTS } from '../../src/facts/registry';
+import { FACTS } from '../../src/engine/state';
 import { formatIssue } from '../../src/lib/issue';
-import { loadRuleset } from '../../src/rules/load';
-import type { LoadResult } from '../../src/rules/load';
+import { loadRuleset } from '../../src/engine/ruleset';
+import type { LoadResult } from '../../src/engine/ruleset';
 import { ROOT, RULES_DIR } from '../support/app';
 
 /**

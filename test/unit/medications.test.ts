@@ -2,7 +2,7 @@ import { buildFacts } from '../../src/facts/build';
 import { classesOf, classStates, resolveAtc } from '../../src/facts/medications';
 import type { ResolvedMedication } from '../../src/facts/medications';
 import type { EvaluationRequest } from '../../src/facts/request-types';
-import { FACTS, newEvalState } from '../../src/facts/registry';
+import { FACTS, newEvalState } from '../../src/engine/state';
 import { shippedRuleset } from '../support/app';
 
 const catalog = shippedRuleset().catalog;

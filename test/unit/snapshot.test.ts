@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadRuleset } from '../../src/rules/load';
-import type { Ruleset } from '../../src/rules/load';
+import { loadRuleset } from '../../src/engine/ruleset';
+import type { Ruleset } from '../../src/engine/ruleset';
 import { RULES_DIR } from '../support/app';
 
 function load(dir: string, snapshotDir: string): Ruleset {

@@ -1,6 +1,6 @@
 import { Engine, Rule } from 'json-rules-engine';
 import type { RuleResult, TopLevelCondition } from 'json-rules-engine';
-import { buildHit } from '../../src/engine/trace';
+import { buildHit } from '../support/reference';
 import type { TraceNode } from '../../src/engine/response-types';
 import type { RuleDef } from '../../src/rules/rule-types';
 import { shippedRuleset } from '../support/app';

@@ -1,6 +1,6 @@
 import type { Analyte } from '../../src/rules/catalog-types';
 import { convertMass, doseUnitToMass, toCanonical } from '../../src/facts/units';
-import { normaliseUnit } from '../../src/facts/unit-text';
+import { normaliseUnit } from '../../src/lib/unit-text';
 import { shippedRuleset } from '../support/app';
 
 /**

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Ruleset } from '../../rules/load';
+import type { Ruleset } from '../../engine/ruleset';
 import { ruleContentHash } from '../../rules/lock';
 import { requestOf } from '../../regression/case';
 import { generatePatients } from '../../synth/patients';

@@ -4,7 +4,7 @@ import type { Issue } from '../../lib/issue';
 import { compareOutcome, requestOf } from '../../regression/case';
 import type { RegressionCase } from '../../regression/case';
 import { schemaIssues } from '../../rules/load';
-import { createAjv, readSchema } from '../../rules/schemas';
+import { createAjv, readSchema } from '../../lib/schemas';
 import { parseYamlSource } from '../../rules/yaml-source';
 import { parseArgs } from '../args';
 import { COMMON_BOOLEANS, COMMON_VALUED, loadRules, rulesDirOf } from '../context';

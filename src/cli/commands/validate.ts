@@ -1,17 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Issue } from '../../lib/issue';
-import {
-  checkLock,
-  computeLock,
-  formatLock,
-  LOCK_BLOCKING_CODES,
-  parseLock,
-} from '../../rules/lock';
+import { gateRuleset } from '../../rules/gate';
+import { computeLock, formatLock, LOCK_BLOCKING_CODES } from '../../rules/lock';
 import { createLocator, lintRuleset, uncovered } from '../../rules/lint';
 import type { LintIssue } from '../../rules/lint';
-import { loadRuleset } from '../../rules/load';
-import type { Ruleset } from '../../rules/load';
+import { loadRuleset } from '../../engine/ruleset';
+import type { Ruleset } from '../../engine/ruleset';
 import { parseArgs, stringFlag } from '../args';
 import { casesDirOf, COMMON_BOOLEANS, COMMON_VALUED, loadCorpus, rulesDirOf } from '../context';
 import { createEvaluator, runCases } from '../evaluate';
@@ -142,45 +137,24 @@ export async function validateCommand(argv: readonly string[], io: Io): Promise<
   const { ruleset } = loaded;
   // Positions are found as `rules/...`; report() rewrites them once, relative to the cwd.
   const locate = createLocator(rulesDir);
-  const issues: LintIssue[] = lintRuleset(ruleset, locate, rulesDir);
-
-  let lockIssues: LintIssue[] = [];
-  if (fs.existsSync(lockPath)) {
-    const parsed = parseLock(fs.readFileSync(lockPath, 'utf8'));
-    if (parsed.ok)
-      lockIssues = checkLock(ruleset.rules, parsed.lock, locate, lockDisplay).map(asError);
-    else
-      lockIssues = [
-        {
-          severity: 'error',
-          code: 'RULE-LOCK-INVALID',
-          message: parsed.message,
-          file: lockDisplay,
-          line: 1,
-          column: 1,
-        },
-      ];
-  } else {
-    lockIssues = [
-      {
-        severity: 'error',
-        code: 'RULE-LOCK-MISSING',
-        message: `${lockDisplay} does not exist; create it with \`npm run rules:validate -- --update-lock\``,
-        file: lockDisplay,
-        line: 1,
-        column: 1,
-      },
-    ];
-  }
+  // The one gate that start-up, reload and the image build apply too (src/rules/gate.ts); its
+  // lint errors and lock problems are kept apart so --update-lock can act on the latter.
+  const gate = gateRuleset(ruleset, rulesDir, { lockPath, lockDisplay });
+  const lockCodes = /(LOCK|VERSION)/;
+  const issues: LintIssue[] = [
+    ...lintRuleset(ruleset, locate, rulesDir).filter((i) => i.severity !== 'error'),
+    ...gate.issues.filter((i) => !lockCodes.test(i.code)),
+  ];
+  let lockIssues: LintIssue[] = gate.issues.filter((i) => lockCodes.test(i.code));
 
   let note: string | undefined;
   if (args.flags.has('update-lock')) {
     const blocking = lockIssues.filter((i) => LOCK_BLOCKING_CODES.has(i.code));
     if (blocking.length > 0) {
-      note = `${lockDisplay} not written: bump the version of every changed rule first`;
+      note = `${lockDisplay} not written: bump the version of every changed rule and policy, and the ruleset's, first`;
       lockIssues = blocking;
     } else {
-      fs.writeFileSync(lockPath, formatLock(computeLock(ruleset.rules)));
+      fs.writeFileSync(lockPath, formatLock(computeLock(ruleset)));
       note = `wrote ${lockDisplay} (${plural(ruleset.rules.length, 'rule')})`;
       lockIssues = [];
     }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { locals } from '../context';
-import { reloadErrorJson } from '../ruleset-store';
+import { reloadErrorJson, validationJson } from '../ruleset-store';
 import type { RulesetStore } from '../ruleset-store';
 
 export function healthRoutes(store: RulesetStore, isDraining: () => boolean): Router {
@@ -24,6 +24,7 @@ export function healthRoutes(store: RulesetStore, isDraining: () => boolean): Ro
               version: active.ruleset.manifest.version,
               hash: active.ruleset.hash,
               loadedAt: active.ruleset.loadedAt,
+              validation: validationJson(active),
             },
           }
         : {}),

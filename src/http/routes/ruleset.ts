@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Response } from 'express';
 import { locals } from '../context';
 import { ProblemError } from '../problems';
-import { reloadErrorJson } from '../ruleset-store';
+import { reloadErrorJson, validationJson } from '../ruleset-store';
 import type { ActiveRuleset, RulesetStore } from '../ruleset-store';
 
 function requireActive(store: RulesetStore, res: Response, route: string): ActiveRuleset {
@@ -17,7 +17,8 @@ export function rulesetRoutes(store: RulesetStore): Router {
   const router = Router();
 
   router.get('/v1/ruleset', (_req, res) => {
-    const { ruleset } = requireActive(store, res, '/v1/ruleset');
+    const active = requireActive(store, res, '/v1/ruleset');
+    const { ruleset } = active;
     const counts: Record<string, number> = {};
     for (const [kind, rules] of ruleset.compiled.activeByKind) counts[kind] = rules.length;
     const reloadError = store.lastReloadError();
@@ -27,6 +28,7 @@ export function rulesetRoutes(store: RulesetStore): Router {
       title: ruleset.manifest.title,
       hash: ruleset.hash,
       loadedAt: ruleset.loadedAt,
+      validation: validationJson(active),
       lastReloadError: reloadError ? reloadErrorJson(reloadError) : null,
       activeRules: counts,
       rules: ruleset.rules.map((r) => ({
@@ -62,6 +64,7 @@ export function rulesetRoutes(store: RulesetStore): Router {
       medications: f.medications.drugs,
       conditions: f.conditions.conditions,
       reasonCodes: f['reason-codes'].codes,
+      policies: f.policies.policies,
       findings: [...ruleset.catalog.findingIds].sort(),
       facts: f.facts.facts,
       operators: [
