@@ -5,8 +5,10 @@ import type { AuthConfig } from '../config';
 import type { Logger } from '../lib/logger';
 import { anyCredential, v1Admission, v1Guard } from './auth';
 import { requestContext } from './context';
-import { errorHandler, notFound } from './errors';
+import { errorHandler, notFound, wellFormedPath } from './errors';
 import { createFastPath } from './fast-path';
+import { methodNotAllowed } from './methods';
+import type { RouterLayer } from './methods';
 import { createMetrics } from './metrics';
 import type { EvaluationResponse } from '../engine/response-types';
 import type { Reloader } from './reload';
@@ -57,6 +59,7 @@ export function createApp(deps: AppDeps): RequestListener {
     deps.metricsRequireAuth === true ? anyCredential(deps.auth) : undefined,
   );
   app.use(metrics.middleware);
+  app.use(wellFormedPath);
   app.use(metrics.routes);
   app.use(healthRoutes(deps.store, deps.isDraining ?? (() => false)));
   const guard = { auth: deps.auth, rateLimitPerMinute: deps.rateLimitPerMinute };
@@ -76,6 +79,7 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use(rulesetRoutes(deps.store));
   app.use(adminRoutes(deps.reload));
   app.use(openApiRoutes(deps.store));
+  app.use(methodNotAllowed(() => (app.router as unknown as { stack: RouterLayer[] }).stack));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
 

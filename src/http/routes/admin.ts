@@ -50,9 +50,5 @@ export function adminRoutes(reload: Reloader | undefined): Router {
       });
     },
   );
-  router.all('/v1/admin/reload', (_req, res) => {
-    locals(res).route = '/v1/admin/reload';
-    throw new ProblemError('METHOD-NOT-ALLOWED', 'Use POST.');
-  });
   return router;
 }
