@@ -73,7 +73,7 @@ function main(): void {
     metricsRequireAuth: config.metricsRequireAuth,
     reload,
   });
-  const server = createHttpServer(app, config);
+  const server = createHttpServer(app, config, logger);
   server.listen(config.port, config.host, () => {
     logger.info('listening', {
       host: config.host,
