@@ -70,6 +70,7 @@ function main(): void {
     isDraining: () => draining,
     auth: config.auth,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    authFailuresPerMinute: config.authFailuresPerMinute,
     metricsRequireAuth: config.metricsRequireAuth,
     reload,
   });

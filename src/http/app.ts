@@ -30,6 +30,8 @@ export interface AppDeps {
   readonly auth?: AuthConfig;
   /** Requests per minute per caller on /v1; 0 or absent = no limit. */
   readonly rateLimitPerMinute?: number;
+  /** Failed authentications per minute per client address on /v1; 0 or absent = no bound. */
+  readonly authFailuresPerMinute?: number;
   /** GET /metrics needs a credential too (default: open, like /livez and /readyz). */
   readonly metricsRequireAuth?: boolean;
   /** Loads rules/ again for POST /v1/admin/reload (absent: the route answers 404). */
@@ -62,7 +64,11 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use(wellFormedPath);
   app.use(metrics.routes);
   app.use(healthRoutes(deps.store, deps.isDraining ?? (() => false)));
-  const guard = { auth: deps.auth, rateLimitPerMinute: deps.rateLimitPerMinute };
+  const guard = {
+    auth: deps.auth,
+    rateLimitPerMinute: deps.rateLimitPerMinute,
+    authFailuresPerMinute: deps.authFailuresPerMinute,
+  };
   // One admission (one rate limiter) for both paths, so a caller's budget is shared.
   const admission = v1Admission(guard);
   app.use('/v1', v1Guard(admission));
