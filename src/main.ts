@@ -1,6 +1,6 @@
 import { ConfigError, isDevelopmentMode, loadConfig } from './config';
 import { createApp } from './http/app';
-import { createHttpServer } from './http/server';
+import { createHttpServer, drainHttpServer, isDraining } from './http/server';
 import { createReloader } from './http/reload';
 import { RulesetStore } from './http/ruleset-store';
 import { formatIssue } from './lib/issue';
@@ -61,13 +61,12 @@ function main(): void {
       })
     : undefined;
 
-  let draining = false;
   const app = createApp({
     store,
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     maxJsonDepth: config.maxJsonDepth,
-    isDraining: () => draining,
+    isDraining: () => isDraining(server),
     auth: config.auth,
     rateLimitPerMinute: config.rateLimitPerMinute,
     authFailuresPerMinute: config.authFailuresPerMinute,
@@ -84,20 +83,15 @@ function main(): void {
   });
 
   const shutdown = (): void => {
-    if (draining) return;
-    draining = true;
+    if (isDraining(server)) return;
     watcher?.close();
     logger.info('draining');
-    server.close(() => {
+    // Every request that arrives is answered (with Connection: close); connections close once
+    // they have stayed idle (src/http/server.ts).
+    drainHttpServer(server, () => {
       logger.info('stopped');
       process.exit(0);
     });
-    server.closeIdleConnections();
-    // A keep-alive connection busy now turns idle when its response ends: close it then, rather
-    // than waiting for keepAliveTimeout.
-    setInterval(() => {
-      server.closeIdleConnections();
-    }, 100).unref();
     setTimeout(() => {
       logger.warn('grace period over; closing open connections');
       server.closeAllConnections();
