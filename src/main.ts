@@ -6,6 +6,7 @@ import { RulesetStore } from './http/ruleset-store';
 import { formatIssue } from './lib/issue';
 import { createLogger } from './lib/logger';
 import { loadRuleset } from './rules/load';
+import { createOffThreadLoader } from './rules/off-thread';
 import { watchRules } from './rules/watch';
 
 /** Composition root: the only place that reads the environment and listens. */
@@ -51,13 +52,20 @@ function main(): void {
   });
 
   // Bad edits keep the last good ruleset serving; their file:line:column lines go to stderr.
-  const reload = createReloader(store, config.rulesDir, logger, (line) =>
-    process.stderr.write(line + '\n'),
+  // Reloads parse and check on a worker thread, so requests keep flowing meanwhile.
+  const loader = createOffThreadLoader();
+  const reload = createReloader(
+    store,
+    config.rulesDir,
+    logger,
+    (line) => process.stderr.write(line + '\n'),
+    undefined,
+    (dir) => loader.load(dir),
   );
   // `npm run dev` passes --watch-rules: reload whenever a file under rules/ changes.
   const watcher = process.argv.includes('--watch-rules')
     ? watchRules(config.rulesDir, () => {
-        reload();
+        void reload();
       })
     : undefined;
 

@@ -257,6 +257,42 @@ export function loadRuleset(
   return { ok: true, ruleset: assembleRuleset(manifest, catalog, rules, rulesetHash, files, now) };
 }
 
+/**
+ * A ruleset that passed every check, as plain data (what a snapshot keeps): it crosses a
+ * worker-thread boundary, where a Ruleset (maps, compiled conditions) does not.
+ */
+export interface CheckedRuleset {
+  readonly manifest: Manifest;
+  readonly catalog: CatalogFiles;
+  readonly rules: readonly RuleDef[];
+  readonly hash: string;
+  /** Paths relative to the rules folder. */
+  readonly files: readonly string[];
+}
+
+export function checkedOf(ruleset: Ruleset): CheckedRuleset {
+  return {
+    manifest: ruleset.manifest,
+    catalog: ruleset.catalog.files,
+    rules: ruleset.rules,
+    hash: ruleset.hash,
+    files: ruleset.files.map((f) => f.replace(/^rules\//, '')),
+  };
+}
+
+/** The Ruleset for checked data (indexing and compiling only; nothing is checked again). */
+export function rulesetOf(checked: CheckedRuleset, now: () => Date = () => new Date()): Ruleset {
+  const catalog = indexCatalog(checked.catalog);
+  return assembleRuleset(
+    checked.manifest,
+    catalog,
+    checked.rules,
+    checked.hash,
+    checked.files,
+    now,
+  );
+}
+
 function assembleRuleset(
   manifest: Manifest,
   catalog: Catalog,

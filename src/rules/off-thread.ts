@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Issue } from '../lib/issue';
+import { projectRoot } from '../lib/paths';
+import { rulesetOf } from './load';
+import type { CheckedRuleset, LoadOptions, LoadResult } from './load';
+import type { LoadJob } from './load-worker';
+
+type WorkerAnswer =
+  | { readonly id: number; readonly ok: true; readonly checked: CheckedRuleset }
+  | { readonly id: number; readonly ok: false; readonly issues: readonly Issue[] };
+
+export interface OffThreadLoader {
+  /** `loadRuleset(dir)` run on a worker thread; the main thread only indexes and compiles. */
+  load(dir: string, options?: LoadOptions): Promise<LoadResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * The compiled worker entry. Next to this file when running from dist/; from the TypeScript
+ * sources (jest), the built copy in dist/ (`npm run build` first).
+ */
+export function loadWorkerFile(): string {
+  const here = path.join(__dirname, 'load-worker.js');
+  if (fs.existsSync(here)) return here;
+  return path.join(projectRoot(), 'dist', 'src', 'rules', 'load-worker.js');
+}
+
+/**
+ * One long-lived worker thread that loads rulesets (it keeps the compiled schemas between
+ * loads). Loads are answered in order; the worker does not keep the process alive.
+ */
+export function createOffThreadLoader(now: () => Date = () => new Date()): OffThreadLoader {
+  let worker: Worker | undefined;
+  let next = 0;
+  const pending = new Map<number, (answer: WorkerAnswer) => void>();
+
+  const failAll = (message: string): void => {
+    for (const [id, resolve] of pending)
+      resolve({ id, ok: false, issues: [{ code: 'RULESET-UNREADABLE', message }] });
+    pending.clear();
+    worker = undefined;
+  };
+
+  const started = (): Worker => {
+    if (worker !== undefined) return worker;
+    const w = new Worker(loadWorkerFile());
+    w.unref();
+    w.on('message', (answer: WorkerAnswer) => {
+      const resolve = pending.get(answer.id);
+      pending.delete(answer.id);
+      resolve?.(answer);
+    });
+    w.on('error', () => {
+      failAll('the ruleset loader thread failed');
+    });
+    w.on('exit', () => {
+      if (worker === w) failAll('the ruleset loader thread stopped');
+    });
+    worker = w;
+    return w;
+  };
+
+  return {
+    load: (dir, options = {}) =>
+      new Promise<WorkerAnswer>((resolve) => {
+        const id = ++next;
+        pending.set(id, resolve);
+        const job: LoadJob = { id, dir, options };
+        started().postMessage(job);
+      }).then((answer): LoadResult =>
+        answer.ok
+          ? { ok: true, ruleset: rulesetOf(answer.checked, now) }
+          : { ok: false, issues: answer.issues },
+      ),
+    close: async () => {
+      const w = worker;
+      worker = undefined;
+      if (w !== undefined) await w.terminate();
+    },
+  };
+}
