@@ -32,6 +32,8 @@ export interface AppDeps {
   readonly rateLimitPerMinute?: number;
   /** Failed authentications per minute per client address on /v1; 0 or absent = no bound. */
   readonly authFailuresPerMinute?: number;
+  /** The rate limiters' clock in ms (default Date.now); tests move it by hand. */
+  readonly limiterClock?: () => number;
   /** GET /metrics needs a credential too (default: open, like /livez and /readyz). */
   readonly metricsRequireAuth?: boolean;
   /** Loads rules/ again for POST /v1/admin/reload (absent: the route answers 404). */
@@ -68,6 +70,7 @@ export function createApp(deps: AppDeps): RequestListener {
     auth: deps.auth,
     rateLimitPerMinute: deps.rateLimitPerMinute,
     authFailuresPerMinute: deps.authFailuresPerMinute,
+    ...(deps.limiterClock === undefined ? {} : { now: deps.limiterClock }),
   };
   // One admission (one rate limiter) for both paths, so a caller's budget is shared.
   const admission = v1Admission(guard);
