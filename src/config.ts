@@ -54,6 +54,8 @@ export interface Config {
   readonly auth: AuthConfig;
   /** Requests per minute per caller (key digest, JWT subject, or address in development); 0 = off. */
   readonly rateLimitPerMinute: number;
+  /** Failed authentications per minute per client address before 429; 0 = no bound. */
+  readonly authFailuresPerMinute: number;
   /** Whether GET /metrics needs an API key like /v1 routes do. */
   readonly metricsRequireAuth: boolean;
 }
@@ -90,6 +92,7 @@ const envSchema = {
     },
     AUTH_CLOCK_TOLERANCE_S: { type: 'integer', minimum: 0, maximum: 300 },
     RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 0, maximum: 1000000 },
+    AUTH_FAILURES_PER_MINUTE: { type: 'integer', minimum: 0, maximum: 1000000 },
     METRICS_REQUIRE_AUTH: { enum: ['true', 'false'] },
   },
 } as const;
@@ -212,6 +215,7 @@ export function loadConfig(
       ...(jwt ? { jwt: Object.freeze({ ...jwt, algorithms: Object.freeze(jwt.algorithms) }) } : {}),
     }),
     rateLimitPerMinute: num('RATE_LIMIT_PER_MINUTE', 0),
+    authFailuresPerMinute: num('AUTH_FAILURES_PER_MINUTE', 30),
     metricsRequireAuth: str('METRICS_REQUIRE_AUTH', 'false') === 'true',
   });
 }

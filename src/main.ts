@@ -1,6 +1,6 @@
 import { ConfigError, isDevelopmentMode, loadConfig } from './config';
 import { createApp } from './http/app';
-import { createHttpServer } from './http/server';
+import { createHttpServer, drainHttpServer, isDraining } from './http/server';
 import { createReloader } from './http/reload';
 import { RulesetStore } from './http/ruleset-store';
 import { formatIssue } from './lib/issue';
@@ -8,6 +8,7 @@ import type { Issue } from './lib/issue';
 import type { Logger } from './lib/logger';
 import { createLogger } from './lib/logger';
 import { loadForServing } from './engine/ruleset';
+import { createOffThreadLoader } from './engine/off-thread';
 import { watchRules } from './rules/watch';
 
 /** Composition root: the only place that reads the environment and listens. */
@@ -53,33 +54,35 @@ function main(): void {
   });
 
   // Bad edits keep the last good ruleset serving; their file:line:column lines go to stderr.
+  // Reloads parse and check on a worker thread, so requests keep flowing meanwhile.
+  const loader = createOffThreadLoader();
   const reload = createReloader(
     store,
     config.rulesDir,
     logger,
     (line) => process.stderr.write(line + '\n'),
-    { development },
+    { development, load: (dir, options) => loader.load(dir, options) },
   );
   // `npm run dev` passes --watch-rules: reload whenever a file under rules/ changes.
   const watcher = process.argv.includes('--watch-rules')
     ? watchRules(config.rulesDir, () => {
-        reload();
+        void reload();
       })
     : undefined;
 
-  let draining = false;
   const app = createApp({
     store,
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     maxJsonDepth: config.maxJsonDepth,
-    isDraining: () => draining,
+    isDraining: () => isDraining(server),
     auth: config.auth,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    authFailuresPerMinute: config.authFailuresPerMinute,
     metricsRequireAuth: config.metricsRequireAuth,
     reload,
   });
-  const server = createHttpServer(app, config);
+  const server = createHttpServer(app, config, logger);
   server.listen(config.port, config.host, () => {
     logger.info('listening', {
       host: config.host,
@@ -89,20 +92,15 @@ function main(): void {
   });
 
   const shutdown = (): void => {
-    if (draining) return;
-    draining = true;
+    if (isDraining(server)) return;
     watcher?.close();
     logger.info('draining');
-    server.close(() => {
+    // Every request that arrives is answered (with Connection: close); connections close once
+    // they have stayed idle (src/http/server.ts).
+    drainHttpServer(server, () => {
       logger.info('stopped');
       process.exit(0);
     });
-    server.closeIdleConnections();
-    // A keep-alive connection busy now turns idle when its response ends: close it then, rather
-    // than waiting for keepAliveTimeout.
-    setInterval(() => {
-      server.closeIdleConnections();
-    }, 100).unref();
     setTimeout(() => {
       logger.warn('grace period over; closing open connections');
       server.closeAllConnections();

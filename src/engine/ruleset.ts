@@ -83,21 +83,49 @@ export type ServeLoadResult =
     }
   | { readonly ok: false; readonly issues: readonly Issue[] };
 
+/** What `checkForServing` finds: a checked (not yet compiled) ruleset that may serve, or why not. */
+export type ServeCheckResult =
+  | { readonly ok: true; readonly checked: CheckedRuleset; readonly problems: readonly Issue[] }
+  | { readonly ok: false; readonly issues: readonly Issue[] };
+
 /**
- * Loads a ruleset to serve: the loader's checks, then the same gate `ntcds validate` and the
- * image build apply (src/rules/gate.ts). In production a ruleset that fails it is refused.
+ * Every check a ruleset must pass to serve, without compiling it (so it can run on a worker
+ * thread, src/engine/off-thread.ts): the loader's checks, the data codes every served ruleset
+ * must raise, then the same gate `ntcds validate` and the image build apply (src/rules/gate.ts).
+ * In production a ruleset that fails the gate is refused; development mode serves it with its
+ * problems.
  */
+export function checkForServing(
+  dir: string,
+  now: () => Date,
+  options: ServeOptions,
+): ServeCheckResult {
+  const { development, ...loadOptions } = options;
+  const loaded = loadCheckedRuleset(dir, now, {
+    ...loadOptions,
+    implementedFacts: IMPLEMENTED_FACTS,
+  });
+  if (!loaded.ok) return loaded;
+  const uncovered = uncoveredDataCodes(loaded.ruleset);
+  if (uncovered.length > 0) return { ok: false, issues: uncovered };
+  const { issues } = gateRuleset(loaded.ruleset, dir);
+  if (issues.length === 0) return { ok: true, checked: loaded.ruleset, problems: [] };
+  return development
+    ? { ok: true, checked: loaded.ruleset, problems: issues }
+    : { ok: false, issues };
+}
+
+/** `checkForServing`, then compiled for the engine. */
 export function loadForServing(
   dir: string,
   now: () => Date,
   options: ServeOptions,
 ): ServeLoadResult {
-  const { development, ...loadOptions } = options;
-  const loaded = loadRuleset(dir, now, loadOptions);
-  if (!loaded.ok) return loaded;
-  const { issues } = gateRuleset(loaded.ruleset, dir);
-  if (issues.length === 0) return { ok: true, ruleset: loaded.ruleset, problems: [] };
-  return development
-    ? { ok: true, ruleset: loaded.ruleset, problems: issues }
-    : { ok: false, issues };
+  return compiledResult(checkForServing(dir, now, options));
+}
+
+export function compiledResult(result: ServeCheckResult): ServeLoadResult {
+  return result.ok
+    ? { ok: true, ruleset: compile(result.checked), problems: result.problems }
+    : result;
 }

@@ -5,8 +5,10 @@ import type { AuthConfig } from '../config';
 import type { Logger } from '../lib/logger';
 import { anyCredential, v1Admission, v1Guard } from './auth';
 import { requestContext } from './context';
-import { errorHandler, notFound } from './errors';
+import { errorHandler, notFound, wellFormedPath } from './errors';
 import { createFastPath } from './fast-path';
+import { methodNotAllowed } from './methods';
+import type { RouterLayer } from './methods';
 import { createMetrics } from './metrics';
 import type { EvaluationResponse } from '../engine/response-types';
 import type { Reloader } from './reload';
@@ -28,6 +30,10 @@ export interface AppDeps {
   readonly auth?: AuthConfig;
   /** Requests per minute per caller on /v1; 0 or absent = no limit. */
   readonly rateLimitPerMinute?: number;
+  /** Failed authentications per minute per client address on /v1; 0 or absent = no bound. */
+  readonly authFailuresPerMinute?: number;
+  /** The rate limiters' clock in ms (default Date.now); tests move it by hand. */
+  readonly limiterClock?: () => number;
   /** GET /metrics needs a credential too (default: open, like /livez and /readyz). */
   readonly metricsRequireAuth?: boolean;
   /** Loads rules/ again for POST /v1/admin/reload (absent: the route answers 404). */
@@ -57,9 +63,15 @@ export function createApp(deps: AppDeps): RequestListener {
     deps.metricsRequireAuth === true ? anyCredential(deps.auth) : undefined,
   );
   app.use(metrics.middleware);
+  app.use(wellFormedPath);
   app.use(metrics.routes);
   app.use(healthRoutes(deps.store, deps.isDraining ?? (() => false)));
-  const guard = { auth: deps.auth, rateLimitPerMinute: deps.rateLimitPerMinute };
+  const guard = {
+    auth: deps.auth,
+    rateLimitPerMinute: deps.rateLimitPerMinute,
+    authFailuresPerMinute: deps.authFailuresPerMinute,
+    ...(deps.limiterClock === undefined ? {} : { now: deps.limiterClock }),
+  };
   // One admission (one rate limiter) for both paths, so a caller's budget is shared.
   const admission = v1Admission(guard);
   app.use('/v1', v1Guard(admission));
@@ -76,6 +88,7 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use(rulesetRoutes(deps.store));
   app.use(adminRoutes(deps.reload));
   app.use(openApiRoutes(deps.store));
+  app.use(methodNotAllowed(() => (app.router as unknown as { stack: RouterLayer[] }).stack));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
 

@@ -167,6 +167,11 @@ export function createAuthenticator(auth: AuthConfig): Authenticator {
 export interface GuardOptions {
   readonly auth?: AuthConfig | undefined;
   readonly rateLimitPerMinute?: number | undefined;
+  /**
+   * Failed authentications (401s) allowed per minute per client address; past that the address
+   * gets 429 with Retry-After on /v1 until its budget refills. 0 or absent = no bound.
+   */
+  readonly authFailuresPerMinute?: number | undefined;
   readonly now?: () => number;
 }
 
@@ -190,13 +195,20 @@ export function v1Admission(options: GuardOptions): V1Admission {
   const authenticator = createAuthenticator(auth);
   const perMinute = options.rateLimitPerMinute ?? 0;
   const limiter = perMinute > 0 ? new RateLimiter(perMinute, options.now) : undefined;
+  const failuresPerMinute = options.authFailuresPerMinute ?? 0;
+  // Keyed by the socket's address (never a forwarded header, which the caller controls).
+  const failures =
+    failuresPerMinute > 0 ? new RateLimiter(failuresPerMinute, options.now) : undefined;
+  const addressOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
 
   const refuse = (res: ServerResponse, pathBelowV1: string, error: ProblemError): ProblemError => {
     const l = locals(res);
     const template = routeTemplateOf(`/v1${pathBelowV1}`);
     if (l.route === undefined && template !== undefined) l.route = template;
-    if (error.code === 'UNAUTHORIZED')
+    if (error.code === 'UNAUTHORIZED') {
       res.setHeader('WWW-Authenticate', 'Bearer realm="neurotransmitter-cds"');
+      failures?.take(addressOf(res.req));
+    }
     return error;
   };
 
@@ -224,6 +236,17 @@ export function v1Admission(options: GuardOptions): V1Admission {
   };
 
   return (req, res, pathBelowV1) => {
+    // An address past its failed-authentication budget is refused before any credential is
+    // checked, so guessing keys from it learns nothing until the budget refills.
+    const wait = failures?.wait(addressOf(req)) ?? 0;
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      return refuse(
+        res,
+        pathBelowV1,
+        new ProblemError('TOO-MANY-REQUESTS', 'Too many failed authentications; slow down.'),
+      );
+    }
     const admin = isAdminPath(pathBelowV1);
     const credential = credentialOf(req);
     if (credential === undefined) {

@@ -31,6 +31,21 @@ function sendProblem(res: Response, problem: Problem): void {
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }
 
+/**
+ * 400 BAD-PATH for a path that is not valid percent-encoding (`/v1/rules/%ZZ`, a lone `%`, an
+ * escape that is not UTF-8), on every route, before anything decodes it. Nothing after this
+ * point can trip over a malformed escape.
+ */
+export function wellFormedPath(req: Request, _res: Response, next: NextFunction): void {
+  try {
+    decodeURIComponent(req.path);
+  } catch {
+    next(new ProblemError('BAD-PATH', 'The path has a malformed percent-escape.'));
+    return;
+  }
+  next();
+}
+
 export function notFound(req: Request, _res: Response, next: NextFunction): void {
   next(new ProblemError('NOT-FOUND', `No resource at ${req.method} ${req.path.slice(0, 200)}.`));
 }

@@ -10,11 +10,14 @@ export const PROBLEMS = {
   'DUPLICATE-KEY': { status: 400, title: 'The body repeats a key within one object' },
   'INVALID-REQUEST': { status: 400, title: 'The request does not match its schema' },
   'INVALID-QUERY': { status: 400, title: 'A query parameter is not allowed or has a bad value' },
+  'BAD-PATH': { status: 400, title: 'The path is not valid percent-encoding' },
+  'BAD-REQUEST': { status: 400, title: 'The request is not valid HTTP' },
   UNAUTHORIZED: { status: 401, title: 'Missing or invalid credentials' },
   FORBIDDEN: { status: 403, title: 'The credentials do not allow this' },
   'NOT-FOUND': { status: 404, title: 'No such resource' },
   'RULE-NOT-FOUND': { status: 404, title: 'No rule with this id in the loaded ruleset' },
   'METHOD-NOT-ALLOWED': { status: 405, title: 'Method not allowed on this resource' },
+  'REQUEST-TIMEOUT': { status: 408, title: 'The request did not arrive in time' },
   'BODY-TOO-LARGE': { status: 413, title: 'The body is larger than allowed' },
   'UNSUPPORTED-MEDIA-TYPE': { status: 415, title: 'The body must be application/json' },
   'INCONSISTENT-REQUEST': { status: 422, title: 'The request is well-formed but inconsistent' },
@@ -23,6 +26,7 @@ export const PROBLEMS = {
     title: 'The ruleset on disk was rejected; the last good ruleset keeps serving',
   },
   'TOO-MANY-REQUESTS': { status: 429, title: 'Too many requests; retry later' },
+  'HEADERS-TOO-LARGE': { status: 431, title: 'The request headers are larger than allowed' },
   'NOT-READY': { status: 503, title: 'No ruleset is loaded yet' },
   'AUTH-UNAVAILABLE': { status: 503, title: 'Credentials cannot be verified right now' },
   INTERNAL: { status: 500, title: 'Internal error' },
@@ -85,6 +89,9 @@ interface BodyParserError {
 /** Maps any thrown value to a ProblemError; unknown errors become INTERNAL with no detail. */
 export function asProblemError(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
+  // A malformed escape that something decoded after the path check (router params, say).
+  if (error instanceof URIError)
+    return new ProblemError('BAD-PATH', 'The path has a malformed percent-escape.');
   const e = (typeof error === 'object' && error !== null ? error : {}) as BodyParserError;
   switch (e.type) {
     case 'entity.too.large':

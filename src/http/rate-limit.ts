@@ -38,6 +38,14 @@ export class RateLimiter {
     };
   }
 
+  /** How many seconds `caller` must wait before `take` would succeed; 0 when it would now. */
+  wait(caller: string): number {
+    const bucket = this.buckets.get(caller);
+    if (bucket === undefined) return 0;
+    const tokens = Math.min(this.capacity, bucket.tokens + (this.now() - bucket.at) * this.perMs);
+    return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.perMs / 1000));
+  }
+
   /** Forgets callers whose bucket has refilled (they are indistinguishable from new ones). */
   private prune(t: number): void {
     for (const [caller, b] of this.buckets) {

@@ -2,7 +2,7 @@ import { formatIssue } from '../lib/issue';
 import type { Issue } from '../lib/issue';
 import type { Logger } from '../lib/logger';
 import { loadForServing } from '../engine/ruleset';
-import type { Ruleset } from '../engine/ruleset';
+import type { Ruleset, ServeLoadResult, ServeOptions } from '../engine/ruleset';
 import type { RulesetStore } from './ruleset-store';
 
 export type ReloadOutcome =
@@ -13,18 +13,31 @@ export type ReloadOutcome =
       readonly serving: Ruleset | undefined;
     };
 
-export type Reloader = () => ReloadOutcome;
+export type Reloader = () => Promise<ReloadOutcome>;
+
+/**
+ * Loads a rules folder through every check a served ruleset must pass: `loadForServing` here,
+ * or the same checks on a worker thread (engine/off-thread.ts).
+ */
+export type RulesetLoad = (
+  rulesDir: string,
+  options: ServeOptions,
+) => ServeLoadResult | Promise<ServeLoadResult>;
 
 export interface ReloadOptions {
   /** Development mode: a ruleset that fails only the gate serves, with its problems shown. */
   readonly development?: boolean;
   readonly now?: () => Date;
+  /** Where the load runs (default: `loadForServing` on this thread). */
+  readonly load?: RulesetLoad;
 }
 
 /**
- * Loads `rulesDir` again, through the same gate as start-up (loadForServing). A good ruleset is swapped in whole (one assignment in the store); a bad
- * one leaves the last good ruleset serving, is recorded in the store for /readyz and
- * /v1/ruleset, logged by code only, and written to `problemLines` as file:line:column lines.
+ * Loads `rulesDir` again, through the same checks and gate as start-up. A good ruleset is swapped
+ * in whole (one assignment in the store); a bad one leaves the last good ruleset serving, is
+ * recorded in the store for /readyz and /v1/ruleset, logged by code only, and written to
+ * `problemLines` as file:line:column lines. Outcomes are applied in the order the reloads were
+ * asked for.
  */
 export function createReloader(
   store: RulesetStore,
@@ -35,8 +48,10 @@ export function createReloader(
 ): Reloader {
   const now = options.now ?? (() => new Date());
   const development = options.development === true;
-  return () => {
-    const result = loadForServing(rulesDir, now, { development });
+  const load: RulesetLoad = options.load ?? ((dir, o) => loadForServing(dir, now, o));
+  let last: Promise<unknown> = Promise.resolve();
+  const apply = async (): Promise<ReloadOutcome> => {
+    const result = await load(rulesDir, { development });
     const serving = store.get()?.ruleset;
     if (!result.ok) {
       store.recordReloadError(result.issues, now());
@@ -65,5 +80,10 @@ export function createReloader(
       ruleCount: active.rules.filter((r) => r.status === 'active').length,
     });
     return { ok: true, ruleset: active, changed };
+  };
+  return () => {
+    const outcome = last.then(apply, apply);
+    last = outcome;
+    return outcome;
   };
 }

@@ -36,6 +36,8 @@ export interface UnitFamily {
   readonly id: string;
   readonly canonical: string;
   readonly creatinineMolarMass?: number;
+  /** How labs write "per creatinine" after a unit (`Cr`, `creatinine`, `{creat}`), as written. */
+  readonly creatinineSuffixes?: readonly string[];
   readonly units: readonly UnitDef[];
   readonly notNormalised?: readonly string[];
 }

@@ -1,4 +1,4 @@
-import { normaliseUnit } from '../lib/unit-text';
+import { unitKeys } from '../lib/unit-text';
 import type {
   Analyte,
   CatalogFiles,
@@ -78,14 +78,15 @@ export function indexCatalog(files: CatalogFiles): Catalog {
   const unitFamilies = new Map<string, IndexedUnitFamily>();
   for (const family of files.units.families) {
     const units = new Map<string, UnitDef>();
+    const suffixes = family.creatinineSuffixes ?? [];
     for (const unit of family.units) {
       for (const spelling of [unit.code, ...(unit.aliases ?? [])])
-        units.set(normaliseUnit(spelling), unit);
+        for (const key of unitKeys(spelling, suffixes)) if (!units.has(key)) units.set(key, unit);
     }
     unitFamilies.set(family.id, {
       family,
       units,
-      notNormalised: new Set((family.notNormalised ?? []).map(normaliseUnit)),
+      notNormalised: new Set((family.notNormalised ?? []).flatMap((u) => unitKeys(u, []))),
     });
   }
 

@@ -10,7 +10,10 @@ import { RulesetStore } from '../../src/http/ruleset-store';
 import { createLogger } from '../../src/lib/logger';
 import { loadRuleset } from '../../src/engine/ruleset';
 import { createAjv, readSchema } from '../../src/lib/schemas';
+import { createOffThreadLoader } from '../../src/engine/off-thread';
 import { watchRules } from '../../src/rules/watch';
+import { ensureBuilt } from '../ops/process';
+import { ROOT } from '../support/app';
 import type { RulesWatcher } from '../../src/rules/watch';
 import { cli, FIXTURES, fixtureRules, removeTempDirs } from './support';
 
@@ -43,7 +46,10 @@ function serve(options: { watch: boolean }) {
   const reload = createReloader(store, rules, logger, (line) => stderr.push(line), {
     development: options.watch,
   });
-  if (options.watch) watchers.push(watchRules(rules, reload, { debounceMs: 50 }));
+  const watcher = options.watch
+    ? watchRules(rules, () => void reload(), { debounceMs: 50 })
+    : undefined;
+  if (watcher) watchers.push(watcher);
   const app = createApp({
     store,
     logger,
@@ -53,7 +59,14 @@ function serve(options: { watch: boolean }) {
       adminKeyDigests: [createHash('sha256').update(ADMIN_KEY).digest('hex')],
     },
   });
-  return { app, rules, logs: transport.lines, stderr, hash: loaded.ruleset.hash };
+  return {
+    app,
+    rules,
+    logs: transport.lines,
+    stderr,
+    hash: loaded.ruleset.hash,
+    ready: watcher?.ready ?? Promise.resolve(),
+  };
 }
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
@@ -82,7 +95,8 @@ const variantFile = (variant: string, rel: string): string =>
 
 describe('live reload (npm run dev watches rules/)', () => {
   it('when a rule file is edited well, then the new ruleset is swapped in whole and answers at once', async () => {
-    const { app, rules, hash } = serve({ watch: true });
+    const { app, rules, hash, ready } = serve({ watch: true });
+    await ready;
     const before = await request(app).post('/v1/evaluations').send(at2_5x);
     expect(before.body.redFlags).toEqual([]);
 
@@ -107,15 +121,16 @@ describe('live reload (npm run dev watches rules/)', () => {
     expect(body.validation.problems.map((p: { code: string }) => p.code)).toEqual(
       expect.arrayContaining(['RULE-LOCK-OUTDATED', 'RULESET-VERSION-NOT-BUMPED']),
     );
-    const ready = await request(app).get('/readyz');
-    expect(ready.body.ruleset.validation.status).toBe('failed');
+    const readyz = await request(app).get('/readyz');
+    expect(readyz.body.ruleset.validation.status).toBe('failed');
 
     const after = await request(app).post('/v1/evaluations').send(at2_5x);
     expect(after.body.redFlags.map((f: { code: string }) => f.code)).toEqual(['RF-PHEO']);
   });
 
   it('when an edit breaks a rule, then the last good ruleset keeps serving and /readyz and /v1/ruleset show the problems', async () => {
-    const { app, rules, hash, logs, stderr } = serve({ watch: true });
+    const { app, rules, hash, logs, stderr, ready: watching } = serve({ watch: true });
+    await watching;
     fs.writeFileSync(
       path.join(rules, 'safety', 'sero-maoi.yaml'),
       variantFile('schema', 'safety/sero-maoi.yaml'),
@@ -174,6 +189,135 @@ describe('live reload (npm run dev watches rules/)', () => {
       return r.body.lastReloadError === undefined ? r : undefined;
     }, 'the error to clear');
   });
+});
+
+describe('the watcher never goes stale (chokidar): rename-saves, in-place saves, new files, deletions', () => {
+  const hashOf = async (app: ReturnType<typeof serve>['app']): Promise<string> =>
+    ((await request(app).get('/readyz')).body as { ruleset: { hash: string } }).ruleset.hash;
+
+  /** Waits until /readyz serves a hash other than `previous`, and returns it. */
+  const nextHash = (app: ReturnType<typeof serve>['app'], previous: string, what: string) =>
+    until(async () => {
+      const h = await hashOf(app);
+      return h !== previous ? h : undefined;
+    }, what);
+
+  /** A save by rename, as `sed -i`, vim and `git checkout` do: a new file (inode) moved over. */
+  const renameSave = (file: string, text: string): void => {
+    const temp = path.join(path.dirname(file), `.${path.basename(file)}.swp`);
+    fs.writeFileSync(temp, text);
+    fs.renameSync(temp, file);
+  };
+
+  it('when one file is saved by rename again and again (and in place in between), then every save is served, and /readyz never reports a stale hash', async () => {
+    const { app, rules, hash, ready } = serve({ watch: true });
+    await ready;
+    const file = path.join(rules, 'red-flags', 'pheochromocytoma.yaml');
+    const original = fs.readFileSync(file, 'utf8');
+    let served = hash;
+    for (let i = 1; i <= 3; i++) {
+      renameSave(file, `${original}# rename-save ${String(i)}\n`);
+      served = await nextHash(app, served, `rename-save ${String(i)} to be served`);
+      fs.writeFileSync(file, `${original}# in-place save ${String(i)}\n`);
+      served = await nextHash(app, served, `in-place save ${String(i)} to be served`);
+    }
+    // The last save carries the semantic change: the v2 rule answers.
+    renameSave(file, variantFile('v2', 'red-flags/pheochromocytoma.yaml'));
+    await until(async () => {
+      const res = await request(app).get('/v1/ruleset');
+      return pheoVersion(res.body as Parameters<typeof pheoVersion>[0]) === 2 ? res : undefined;
+    }, 'the v2 rule after a rename-save');
+  });
+
+  it('when a file is created and then deleted, then each is picked up (a stray file is rejected, its deletion clears the error)', async () => {
+    const { app, rules, hash, ready } = serve({ watch: true });
+    await ready;
+    fs.mkdirSync(path.join(rules, 'notes'));
+    fs.writeFileSync(path.join(rules, 'notes', 'todo.yaml'), 'todo: true\n');
+    const rejected = await until(async () => {
+      const res = await request(app).get('/readyz');
+      return res.body.lastReloadError ? res : undefined;
+    }, 'the new file to be seen');
+    expect(rejected.body.ruleset.hash).toBe(hash);
+    expect(rejected.body.lastReloadError.issues[0].code).toBe('RULESET-UNEXPECTED-FILE');
+
+    fs.rmSync(path.join(rules, 'notes'), { recursive: true });
+    await until(async () => {
+      const res = await request(app).get('/readyz');
+      return res.body.lastReloadError === undefined ? res : undefined;
+    }, 'the deletion to be seen');
+
+    // A new rule-folder file that is not a valid rule, then its deletion.
+    const extra = path.join(rules, 'findings', 'extra.yaml');
+    fs.writeFileSync(extra, 'rules: []\n');
+    await until(async () => {
+      const res = await request(app).get('/readyz');
+      return res.body.lastReloadError ? res : undefined;
+    }, 'the new rule file to be seen');
+    fs.unlinkSync(extra);
+    await until(async () => {
+      const res = await request(app).get('/readyz');
+      return res.body.lastReloadError === undefined ? res : undefined;
+    }, 'the deleted rule file to be seen');
+  });
+});
+
+describe('reloads run off the main thread (engine/off-thread.ts)', () => {
+  beforeAll(() => {
+    ensureBuilt();
+  }, 120000);
+
+  it('when a reload of the shipped rules runs on the worker, then requests sent meanwhile are answered before it finishes and the new ruleset is served', async () => {
+    const loader = createOffThreadLoader();
+    try {
+      const loaded = loadRuleset(path.join(ROOT, 'rules'));
+      if (!loaded.ok) throw new Error('shipped rules do not load');
+      const store = new RulesetStore();
+      store.set(loaded.ruleset);
+      const logger = createLogger('error');
+      const reload = createReloader(store, path.join(ROOT, 'rules'), logger, () => undefined, {
+        load: (dir, options) => loader.load(dir, options),
+      });
+      const app = createApp({ store, logger, reload });
+      await reload(); // the worker is up and has compiled its schemas
+      const before = store.get();
+
+      let reloaded = false;
+      const reloading = reload().then((outcome) => {
+        reloaded = true;
+        return outcome;
+      });
+      const answeredDuringReload: boolean[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await request(app).get('/livez');
+        expect(res.status).toBe(200);
+        answeredDuringReload.push(!reloaded);
+      }
+      const outcome = await reloading;
+      expect(answeredDuringReload).toEqual([true, true, true]);
+      expect(outcome.ok).toBe(true);
+      // A fresh, whole ruleset was swapped in (same files, so unchanged; still a full load).
+      expect(store.get()?.ruleset.hash).toBe(before?.ruleset.hash);
+      const res = await request(app).post('/v1/evaluations').send(at2_5x);
+      expect(res.status).toBe(200);
+    } finally {
+      await loader.close();
+    }
+  }, 60000);
+
+  it('when the worker loads a broken ruleset, then its issues come back and the last good ruleset keeps serving', async () => {
+    const loader = createOffThreadLoader();
+    try {
+      const rules = fixtureRules('schema');
+      const result = await loader.load(rules, { development: false });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.issues.map((i) => i.code)).toContain('SCHEMA');
+      const good = await loader.load(fixtureRules(), { development: false });
+      expect(good.ok).toBe(true);
+    } finally {
+      await loader.close();
+    }
+  }, 60000);
 });
 
 describe('POST /v1/admin/reload', () => {

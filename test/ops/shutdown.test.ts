@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { ROOT } from '../support/app';
 import { sha256Hex } from '../security/support';
@@ -48,8 +49,17 @@ describe('the built server (node dist/src/main.js) in a child process', () => {
       child.proc.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 300));
 
-      // New connections are refused once draining starts.
-      await expect(fetch(`http://127.0.0.1:${port}/livez`)).rejects.toThrow();
+      // New connections are refused once draining starts (a fresh socket: fetch would reuse the
+      // pooled keep-alive connection of waitReady, which is still answered while draining).
+      await expect(
+        new Promise((resolve, reject) => {
+          const s = net.connect(port, '127.0.0.1', () => {
+            s.destroy();
+            resolve('connected');
+          });
+          s.on('error', reject);
+        }),
+      ).rejects.toThrow(/ECONNREFUSED/);
 
       probe.end('Connection: close\r\n\r\n');
       // The client keeps its connection alive: the server must close it once answered.

@@ -26,6 +26,15 @@ beforeAll(() => {
   base = tempDir();
   fs.cpSync(path.join(RULES_DIR, 'manifest.yaml'), path.join(base, 'manifest.yaml'));
   fs.cpSync(path.join(RULES_DIR, 'catalog'), path.join(base, 'catalog'), { recursive: true });
+  // The data checks every loadable ruleset needs (codes the fact layer detects, holds act on).
+  fs.mkdirSync(path.join(base, 'data'));
+  for (const name of [
+    'biomarker-units.yaml',
+    'reference-range.yaml',
+    'medications.yaml',
+    'phq9-item9.yaml',
+  ])
+    fs.copyFileSync(path.join(RULES_DIR, 'data', name), path.join(base, 'data', name));
 });
 
 afterAll(() => {
@@ -168,6 +177,12 @@ const RULE_FILE_CASES: readonly [string, string, readonly [string, number, numbe
     'neurotransmitter-chaos',
   ],
   ['rule-unknown-tag', 'RULE-UNKNOWN-TAG', ['rules/safety/fixture.yaml', 15, 85], 'psychedelic'],
+  [
+    'rule-unknown-detail',
+    'RULE-UNKNOWN-DETAIL',
+    ['rules/safety/fixture.yaml', 15, 45],
+    'made-up-detail',
+  ],
   [
     'rule-unknown-reference',
     'RULE-UNKNOWN-REFERENCE',

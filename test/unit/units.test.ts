@@ -117,7 +117,8 @@ describe('accepted spellings of the urine ratio units', () => {
     ['mcg/g', 1, false],
     ['ug/g', 1, false],
     ['ug/g{creat}', 1, false],
-    ['UG/G CR', 1, false],
+    ['ug/g Creatinine', 1, false],
+    ['mcg/g Crea', 1, false],
     ['  ug / g  crt ', 1, false],
     ['mg/g{creat}', 1000, true],
     ['mg/g', 1000, true],
@@ -144,10 +145,10 @@ describe('accepted spellings of the urine ratio units', () => {
     },
   );
 
-  it('when the two micro signs are normalised, then they meet at one key', () => {
-    expect(normaliseUnit('\u00b5g/g Cr')).toBe('ug/g{creat}');
-    expect(normaliseUnit('\u03bcg/g Cr')).toBe('ug/g{creat}');
-    expect(normaliseUnit('mcg/g creatinine')).toBe('ug/g{creat}');
+  it('when the two micro signs are normalised, then they meet at one key, and case is kept', () => {
+    expect(normaliseUnit('\u00b5g/g Cr')).toBe('ug/gCr');
+    expect(normaliseUnit('\u03bcg/g Cr')).toBe('ug/gCr');
+    expect(normaliseUnit(' Mmol / L ')).toBe('Mmol/L');
   });
 });
 

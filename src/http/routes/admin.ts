@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { requireAdmin } from '../auth';
 import { locals } from '../context';
 import { ProblemError } from '../problems';
-import type { Reloader } from '../reload';
+import type { ReloadOutcome, Reloader } from '../reload';
 
 /** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (::ffff:127.x.y.z). */
 export function isLoopback(address: string | undefined): boolean {
@@ -28,31 +28,34 @@ export function adminRoutes(reload: Reloader | undefined): Router {
       next();
     },
     requireAdmin,
-    (_req: Request, res: Response) => {
+    (_req: Request, res: Response, next: NextFunction) => {
       if (!reload) throw new ProblemError('NOT-FOUND', 'Reloading is not enabled in this process.');
-      const outcome = reload();
-      if (!outcome.ok) {
-        const codes = [...new Set(outcome.issues.map((i) => i.code))].join(', ');
-        throw new ProblemError(
-          'RULESET-REJECTED',
-          `${String(outcome.issues.length)} problem(s) (${codes}); the last good ruleset keeps serving. See lastReloadError in GET /v1/ruleset.`,
-        );
-      }
-      const { ruleset, changed } = outcome;
-      res.json({
-        status: changed ? 'reloaded' : 'unchanged',
-        ruleset: {
-          id: ruleset.manifest.id,
-          version: ruleset.manifest.version,
-          hash: ruleset.hash,
-          loadedAt: ruleset.loadedAt,
-        },
-      });
+      reload()
+        .then((outcome) => {
+          answerReload(res, outcome);
+        })
+        .catch(next);
     },
   );
-  router.all('/v1/admin/reload', (_req, res) => {
-    locals(res).route = '/v1/admin/reload';
-    throw new ProblemError('METHOD-NOT-ALLOWED', 'Use POST.');
-  });
   return router;
+}
+
+function answerReload(res: Response, outcome: ReloadOutcome): void {
+  if (!outcome.ok) {
+    const codes = [...new Set(outcome.issues.map((i) => i.code))].join(', ');
+    throw new ProblemError(
+      'RULESET-REJECTED',
+      `${String(outcome.issues.length)} problem(s) (${codes}); the last good ruleset keeps serving. See lastReloadError in GET /v1/ruleset.`,
+    );
+  }
+  const { ruleset, changed } = outcome;
+  res.json({
+    status: changed ? 'reloaded' : 'unchanged',
+    ruleset: {
+      id: ruleset.manifest.id,
+      version: ruleset.manifest.version,
+      hash: ruleset.hash,
+      loadedAt: ruleset.loadedAt,
+    },
+  });
 }

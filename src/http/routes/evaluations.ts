@@ -76,8 +76,5 @@ export function evaluationRoutes(deps: EvaluationRouteDeps): Router {
       res.status(200).json(answerEvaluation(deps, req.body, traceFull, locals(res)));
     },
   );
-  router.all(EVALUATIONS_ROUTE, () => {
-    throw new ProblemError('METHOD-NOT-ALLOWED', 'Use POST.');
-  });
   return router;
 }
