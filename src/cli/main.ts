@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 import fs from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../lib/paths';
 import { coverageCommand, COVERAGE_HELP } from './commands/coverage';
 import { diffCommand, DIFF_HELP } from './commands/diff';
 import { explainCommand, EXPLAIN_HELP } from './commands/explain';
 import { testCommand, TEST_HELP } from './commands/test';
 import { validateCommand, VALIDATE_HELP } from './commands/validate';
-import { EXIT, UsageError } from './io';
+import { EXIT, isUtf8Locale, toAscii, UsageError } from './io';
 import type { ExitCode, Io } from './io';
 
 const USAGE = `ntcds — authoring tools for the neurotransmitter-cds ruleset
 
 Usage: ntcds <command> [options]
+       ntcds help <command>      (or ntcds <command> --help): that command's options and examples
+       ntcds --version
 
 Commands:
   validate   schema and semantic lint, version-bump check against rules/ruleset.lock
@@ -20,8 +24,13 @@ Commands:
   diff       which cases change outcome between two rulesets (folders or git refs)
 
 Common options: --rules DIR (default rules/), --cases DIR (default test/regression/cases/),
---json (machine-readable output), --help.
-Exit codes: 0 all well, 1 problems found, 2 usage or internal error.`;
+--json (machine-readable output; errors too, as {"ok": false, "error": …} on stdout), --help.
+Exit codes: 0 all well, 1 problems found, 2 usage or internal error.
+
+Examples:
+  $ ntcds validate
+  $ ntcds help test
+  $ ntcds --version`;
 
 const HELP: Readonly<Record<string, string>> = {
   validate: VALIDATE_HELP,
@@ -31,12 +40,41 @@ const HELP: Readonly<Record<string, string>> = {
   diff: DIFF_HELP,
 };
 
+/** The general usage and every command's help, for tests that run each example shown. */
+export const ALL_HELP: Readonly<Record<string, string>> = { ntcds: USAGE, ...HELP };
+
+function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** With --json anywhere before `--`, output is JSON (errors included) and is never transliterated. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
 /** The CLI as a function: argv without node and script, output through io; resolves to the exit code. */
 export async function main(
   argv: readonly string[],
-  io: Io,
+  terminal: Io,
   stdin: () => string = () => fs.readFileSync(0, 'utf8'),
 ): Promise<ExitCode> {
+  const json = wantsJson(argv);
+  const io: Io =
+    terminal.ascii === true
+      ? {
+          cwd: terminal.cwd,
+          out: (text) => {
+            terminal.out(json ? text : toAscii(text));
+          },
+          err: (text) => {
+            terminal.err(toAscii(text));
+          },
+        }
+      : terminal;
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -50,8 +88,21 @@ export async function main(
         return await coverageCommand(rest, io);
       case 'diff':
         return await diffCommand(rest, io);
+      case '--version':
+      case '-V':
+        if (rest.some((arg) => arg !== '--json'))
+          throw new UsageError('--version takes no arguments');
+        io.out(json ? JSON.stringify({ version: version() }) : `ntcds ${version()}`);
+        return EXIT.ok;
+      case 'help': {
+        const [topic, ...extra] = rest;
+        if (extra.length > 0) throw new UsageError('help takes at most one command');
+        if (topic !== undefined && !(topic in HELP))
+          throw new UsageError(`unknown command "${topic}"`);
+        io.out(topic === undefined ? USAGE : (HELP[topic] ?? USAGE));
+        return EXIT.ok;
+      }
       case undefined:
-      case 'help':
       case '--help':
       case '-h':
         io.out(USAGE);
@@ -60,13 +111,17 @@ export async function main(
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`ntcds: ${error.message}`);
+    const usage = error instanceof UsageError;
+    const message = usage
+      ? error.message
+      : `internal error: ${error instanceof Error ? error.message : String(error)}`;
+    if (json)
+      io.out(JSON.stringify({ ok: false, error: { code: usage ? 'usage' : 'internal', message } }));
+    io.err(`ntcds: ${message}`);
+    if (usage) {
       io.err('');
       io.err(command !== undefined && command in HELP ? (HELP[command] ?? USAGE) : USAGE);
-      return EXIT.usage;
     }
-    io.err(`ntcds: internal error: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT.usage;
   }
 }
@@ -79,6 +134,7 @@ if (require.main === module) {
   });
   const io: Io = {
     cwd: process.cwd(),
+    ascii: !isUtf8Locale(process.env),
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
   };

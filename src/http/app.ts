@@ -55,7 +55,8 @@ export function createApp(deps: AppDeps): RequestListener {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(requestContext(deps.logger));
+  const servedHash = (): string | undefined => deps.store.get()?.ruleset.hash;
+  app.use(requestContext(deps.logger, undefined, servedHash));
   const securityHeaders = helmet();
   app.use(securityHeaders);
   const metrics = createMetrics(

@@ -15,7 +15,15 @@ export interface Principal {
   readonly kind: PrincipalKind;
   readonly id: string;
   readonly admin: boolean;
+  /**
+   * Who called, as the audit log names them: `key:<the first 16 hex digits of the key's
+   * SHA-256>` (the digest an operator configured), `jwt:<the token's sub>`, or `development`.
+   */
+  readonly caller: string;
 }
+
+/** Longest `sub` the audit log keeps; longer ones are cut (a sub is an id, not a document). */
+const MAX_LOGGED_SUBJECT = 128;
 
 /** The /v1 route templates, so a request refused before routing is still counted per route. */
 export const V1_ROUTE_TEMPLATES = [
@@ -56,7 +64,9 @@ export function principalOf(res: Response): Principal | undefined {
 }
 
 function setPrincipal(res: ServerResponse, principal: Principal): void {
-  (locals(res) as { principal?: Principal }).principal = principal;
+  const l = locals(res);
+  (l as { principal?: Principal }).principal = principal;
+  l.caller = principal.caller;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -140,7 +150,8 @@ export function createAuthenticator(auth: AuthConfig): Authenticator {
         .update(`${payload.iss ?? ''}\u0000${payload.sub ?? ''}`)
         .digest('hex')
         .slice(0, 16);
-      return { kind: 'jwt', id: `jwt:${subject}`, admin: false };
+      const sub = (payload.sub ?? '').slice(0, MAX_LOGGED_SUBJECT);
+      return { kind: 'jwt', id: `jwt:${subject}`, admin: false, caller: `jwt:${sub}` };
     } catch (error) {
       // The token's fault → 401. The issuer's keys unreachable or unusable → 503. Matched by
       // jose's stable error codes (instanceof is unreliable across module realms).
@@ -154,10 +165,11 @@ export function createAuthenticator(auth: AuthConfig): Authenticator {
     verify(credential) {
       const digest = sha256(credential);
       const handle = digest.toString('hex').slice(0, 16);
+      const caller = `key:${handle}`;
       if (matchesAny(digest, adminKeys))
-        return { kind: 'admin-key', id: `key:${handle}`, admin: true };
+        return { kind: 'admin-key', id: `key:${handle}`, admin: true, caller };
       if (matchesAny(digest, apiKeys))
-        return { kind: 'api-key', id: `key:${handle}`, admin: false };
+        return { kind: 'api-key', id: `key:${handle}`, admin: false, caller };
       if (jwt === undefined || jwks === undefined || !JWT_SHAPE.test(credential)) return invalid();
       return verifyJwt(credential, jwt, jwks);
     },
@@ -253,7 +265,12 @@ export function v1Admission(options: GuardOptions): V1Admission {
       if (admin || !development)
         return refuse(res, pathBelowV1, new ProblemError('UNAUTHORIZED', 'Send an API key.'));
       const ip = req.socket.remoteAddress ?? 'unknown';
-      return admit(res, pathBelowV1, admin, { kind: 'development', id: `dev:${ip}`, admin: false });
+      return admit(res, pathBelowV1, admin, {
+        kind: 'development',
+        id: `dev:${ip}`,
+        admin: false,
+        caller: 'development',
+      });
     }
     if (credential === null)
       return refuse(

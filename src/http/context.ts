@@ -12,6 +12,12 @@ export interface RequestLocals {
   problemCode?: string;
   firedRules?: readonly string[];
   rulesetVersion?: string;
+  /** The ruleset that answered (an evaluation); other requests log the one being served. */
+  rulesetHash?: string;
+  /** The evaluation's id, as in its answer. */
+  evaluationId?: string;
+  /** Who called, as the audit log names them (see Principal.caller); unset when refused. */
+  caller?: string;
 }
 
 /** The per-request record on `res.locals` (Express keeps an object it finds there). */
@@ -25,12 +31,17 @@ export function locals(res: Response | ServerResponse): RequestLocals {
  * Starts a request's context on a plain Node request/response: the request id (taken from
  * X-Request-Id when well-formed), its response header, and one access-log line when the response
  * finishes. Used by Express (`requestContext`) and by the evaluation fast path alike.
+ *
+ * The access-log line is the audit record: request id, route template, status, duration, who
+ * called (`caller`), the evaluation id and the ruleset's hash (the one that answered, else the
+ * one being served: `servedHash`). Never a body, path, query or header value.
  */
 export function beginRequest(
   logger: Logger,
   req: IncomingMessage,
   res: ServerResponse,
   now: () => number = () => performance.now(),
+  servedHash: () => string | undefined = () => undefined,
 ): RequestLocals {
   const incoming = req.headers['x-request-id'];
   const requestId =
@@ -40,6 +51,7 @@ export function beginRequest(
   res.setHeader('X-Request-Id', requestId);
   const started = now();
   res.on('finish', () => {
+    const rulesetHash = l.rulesetHash ?? currentHash(servedHash);
     logger.info('request', {
       requestId,
       method: req.method ?? 'UNKNOWN',
@@ -49,15 +61,31 @@ export function beginRequest(
       ...(l.problemCode === undefined ? {} : { problemCode: l.problemCode }),
       ...(l.firedRules === undefined ? {} : { firedRules: l.firedRules }),
       ...(l.rulesetVersion === undefined ? {} : { rulesetVersion: l.rulesetVersion }),
+      ...(l.evaluationId === undefined ? {} : { evaluationId: l.evaluationId }),
+      ...(rulesetHash === undefined ? {} : { rulesetHash }),
+      ...(l.caller === undefined ? {} : { caller: l.caller }),
     });
   });
   return l;
 }
 
+/** The served ruleset's hash; the access log must not throw, even when the store does. */
+function currentHash(servedHash: () => string | undefined): string | undefined {
+  try {
+    return servedHash();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Express middleware form of `beginRequest`. */
-export function requestContext(logger: Logger, now: () => number = () => performance.now()) {
+export function requestContext(
+  logger: Logger,
+  now: () => number = () => performance.now(),
+  servedHash?: () => string | undefined,
+) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    beginRequest(logger, req, res, now);
+    beginRequest(logger, req, res, now, servedHash);
     next();
   };
 }

@@ -52,6 +52,7 @@ export function createFastPath(
   deps: FastPathDeps,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { evaluation, logger, metrics, admission, securityHeaders } = deps;
+  const servedHash = (): string | undefined => evaluation.store.get()?.ruleset.hash;
 
   const sendProblem = (res: ServerResponse, l: RequestLocals, error: unknown): void => {
     const answer = problemAnswer(error, logger, l, EVALUATIONS_ROUTE);
@@ -130,7 +131,7 @@ export function createFastPath(
     )
       return false;
 
-    const l = beginRequest(logger, req, res);
+    const l = beginRequest(logger, req, res, undefined, servedHash);
     l.route = EVALUATIONS_ROUTE;
     securityHeaders(req, res, () => undefined);
     metrics.track(req, res);

@@ -21,21 +21,33 @@ export interface Metrics {
   readonly routes: Router;
 }
 
+/** The prefix of every metric this service defines (prom-client's process_/nodejs_ ones keep theirs). */
+export const METRIC_PREFIX = 'ntcds_';
+
+/**
+ * Evaluation duration buckets, 25 µs to 1 s: an evaluation takes well under a millisecond, so
+ * the buckets below 1 ms are where its distribution shows.
+ */
+export const EVALUATION_BUCKETS: readonly number[] = [
+  0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+  0.5, 1,
+];
+
 export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
   const httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
+    name: `${METRIC_PREFIX}http_request_duration_seconds`,
     help: 'HTTP request duration by method, route template and status code',
     labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
   const evaluationDuration = new Histogram({
-    name: 'evaluation_duration_seconds',
+    name: `${METRIC_PREFIX}evaluation_duration_seconds`,
     help: 'Time spent evaluating the rules for one request (facts to assembled answer)',
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    buckets: [...EVALUATION_BUCKETS],
     registers: [registry],
   });
   // Rule hits and red flags are tallied in plain maps and handed to prom-client at scrape time:
@@ -44,7 +56,7 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
   const hitsByRule = new Map<string, number>();
   const flagsByCode = new Map<string, number>();
   new Counter({
-    name: 'rule_hits_total',
+    name: `${METRIC_PREFIX}rule_hits_total`,
     help: 'Times each rule fired',
     labelNames: ['rule_id'] as const,
     registers: [registry],
@@ -54,7 +66,7 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
     },
   });
   new Counter({
-    name: 'red_flags_total',
+    name: `${METRIC_PREFIX}red_flags_total`,
     help: 'Red flags raised, by code',
     labelNames: ['code'] as const,
     registers: [registry],
@@ -64,7 +76,7 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
     },
   });
   new Gauge({
-    name: 'ruleset_info',
+    name: `${METRIC_PREFIX}ruleset_info`,
     help: 'The ruleset being served (value 1)',
     labelNames: ['id', 'version', 'hash'] as const,
     registers: [registry],

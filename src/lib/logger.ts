@@ -22,6 +22,10 @@ export interface LogFields {
   readonly issues?: readonly string[];
   readonly errorName?: string;
   readonly mode?: string;
+  /** The evaluation's id (an opaque UUID the service made). */
+  readonly evaluationId?: string;
+  /** Who called: `key:<digest prefix>`, `jwt:<sub>` or `development`; never a key or token. */
+  readonly caller?: string;
 }
 
 const ALLOWED: ReadonlySet<string> = new Set<keyof LogFields>([
@@ -41,6 +45,8 @@ const ALLOWED: ReadonlySet<string> = new Set<keyof LogFields>([
   'issues',
   'errorName',
   'mode',
+  'evaluationId',
+  'caller',
 ]);
 
 export interface Logger {

@@ -87,6 +87,28 @@ describe('the compiled CLI as a child process', () => {
     expect(r.code).toBe(0);
   });
 
+  it('when the locale is not UTF-8 (LC_ALL=C), then the marks are ASCII; with a UTF-8 locale they are ✓ and ✗', () => {
+    const argv = ['explain', '-', '--rules', fixtureRules(), '--full'];
+    const body = JSON.stringify({
+      patient: { age: 45, sex: 'male' },
+      medications: { attested: true, items: [{ name: 'phenelzine', status: 'active' }] },
+      requested: ['5-htp'],
+    });
+    const ascii = runChild(argv, FIXTURES, body, { LC_ALL: 'C' });
+    expect(ascii.code).toBe(0);
+    expect(ascii.stdout).toContain('ok medication-class(class=maoi) in ["active","washout"]');
+    expect(ascii.stdout).not.toMatch(/[^\t\n\r -~]/);
+    const utf8 = runChild(argv, FIXTURES, body, { LC_ALL: 'en_US.UTF-8' });
+    expect(utf8.stdout).toContain('✓ medication-class(class=maoi)');
+    expect(utf8.stdout).toMatch(/✗/);
+  });
+
+  it('when asked for --version, then the compiled CLI prints the package version', () => {
+    const r = runChild(['--version'], FIXTURES);
+    expect(r.stdout.trim()).toMatch(/^ntcds \d+\.\d+\.\d+$/);
+    expect(r.code).toBe(0);
+  });
+
   it('when the command is unknown, then usage on stderr and exit 2', () => {
     const r = runChild(['frobnicate'], FIXTURES);
     expect(r.stderr).toContain('unknown command "frobnicate"');

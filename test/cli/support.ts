@@ -108,13 +108,19 @@ export function buildCli(): string {
   return outDir;
 }
 
-/** The compiled CLI as a real child process: `node <out>/src/cli/main.js ...argv`. */
-export function runChild(argv: readonly string[], cwd: string, input?: string): CliRun {
+/** The compiled CLI as a real child process: `node <out>/src/cli/main.js ...argv` (env laid over this one's). */
+export function runChild(
+  argv: readonly string[],
+  cwd: string,
+  input?: string,
+  env?: Readonly<Record<string, string>>,
+): CliRun {
   const outDir = buildCli();
   const r = spawnSync(process.execPath, [path.join(outDir, 'src', 'cli', 'main.js'), ...argv], {
     cwd,
     encoding: 'utf8',
     ...(input === undefined ? {} : { input }),
+    ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
     timeout: 60000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

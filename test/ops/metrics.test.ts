@@ -29,7 +29,7 @@ const emergency = makeRequest({
 });
 
 describe('GET /metrics (prom-client, one registry per app)', () => {
-  it('when scraped, then it answers Prometheus text with process metrics and ruleset_info for the loaded ruleset', async () => {
+  it('when scraped, then it answers Prometheus text with process metrics and ntcds_ruleset_info for the loaded ruleset', async () => {
     const { app } = makeApp();
     const res = await request(app).get('/metrics');
     expect(res.status).toBe(200);
@@ -38,7 +38,7 @@ describe('GET /metrics (prom-client, one registry per app)', () => {
     expect(sample(res.text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
     const { manifest, hash } = shippedRuleset();
     expect(
-      sample(res.text, 'ruleset_info', { id: manifest.id, version: manifest.version, hash }),
+      sample(res.text, 'ntcds_ruleset_info', { id: manifest.id, version: manifest.version, hash }),
     ).toBe(1);
   });
 
@@ -51,7 +51,7 @@ describe('GET /metrics (prom-client, one registry per app)', () => {
       answers.push(res.body as { hits: { ruleId: string }[]; redFlags: { code: string }[] });
     }
     const text = (await request(app).get('/metrics')).text;
-    expect(sample(text, 'evaluation_duration_seconds_count')).toBe(3);
+    expect(sample(text, 'ntcds_evaluation_duration_seconds_count')).toBe(3);
     const hits = new Map<string, number>();
     const flags = new Map<string, number>();
     for (const a of answers) {
@@ -60,12 +60,12 @@ describe('GET /metrics (prom-client, one registry per app)', () => {
     }
     expect(hits.get('red-flag.suicidal-ideation.high')).toBe(2);
     for (const [ruleId, n] of hits)
-      expect(sample(text, 'rule_hits_total', { rule_id: ruleId })).toBe(n);
+      expect(sample(text, 'ntcds_rule_hits_total', { rule_id: ruleId })).toBe(n);
     expect(flags.get('RF-SI-HIGH')).toBe(2);
-    for (const [code, n] of flags) expect(sample(text, 'red_flags_total', { code })).toBe(n);
+    for (const [code, n] of flags) expect(sample(text, 'ntcds_red_flags_total', { code })).toBe(n);
   });
 
-  it('when requests succeed, fail or match no route, then http_request_duration_seconds counts them by route template and status', async () => {
+  it('when requests succeed, fail or match no route, then ntcds_http_request_duration_seconds counts them by route template and status', async () => {
     const { app } = makeApp();
     await request(app).post('/v1/evaluations').send(makeRequest());
     await request(app).post('/v1/evaluations').send({ patient: 'nope' });
@@ -74,7 +74,11 @@ describe('GET /metrics (prom-client, one registry per app)', () => {
     await request(app).get('/no/such/path/patient-42');
     const text = (await request(app).get('/metrics')).text;
     const count = (route: string, status: string, method: string): number | undefined =>
-      sample(text, 'http_request_duration_seconds_count', { method, route, status_code: status });
+      sample(text, 'ntcds_http_request_duration_seconds_count', {
+        method,
+        route,
+        status_code: status,
+      });
     expect(count('/v1/evaluations', '200', 'POST')).toBe(1);
     expect(count('/v1/evaluations', '400', 'POST')).toBe(1);
     expect(count('/v1/evaluations', '415', 'POST')).toBe(1);
@@ -93,7 +97,7 @@ describe('GET /metrics (prom-client, one registry per app)', () => {
     store.get = () => undefined;
     const text = (await request(app).get('/metrics')).text;
     expect(
-      sample(text, 'http_request_duration_seconds_count', {
+      sample(text, 'ntcds_http_request_duration_seconds_count', {
         method: 'GET',
         route: '/v1/ruleset',
         status_code: '500',
@@ -106,16 +110,51 @@ describe('GET /metrics (prom-client, one registry per app)', () => {
     const b = makeApp();
     await request(a.app).post('/v1/evaluations').send(makeRequest());
     const textB = (await request(b.app).get('/metrics')).text;
-    expect(sample(textB, 'evaluation_duration_seconds_count')).toBe(0);
+    expect(sample(textB, 'ntcds_evaluation_duration_seconds_count')).toBe(0);
     const textA = (await request(a.app).get('/metrics')).text;
-    expect(sample(textA, 'evaluation_duration_seconds_count')).toBe(1);
+    expect(sample(textA, 'ntcds_evaluation_duration_seconds_count')).toBe(1);
   });
 
-  it('when no ruleset is loaded yet, then /metrics still answers, without ruleset_info samples', async () => {
+  it('when no ruleset is loaded yet, then /metrics still answers, without ntcds_ruleset_info samples', async () => {
     const { app } = makeApp({ ruleset: null });
     const res = await request(app).get('/metrics');
     expect(res.status).toBe(200);
-    expect(sample(res.text, 'ruleset_info', {})).toBeUndefined();
-    expect(res.text).not.toMatch(/^ruleset_info\{/m);
+    expect(sample(res.text, 'ntcds_ruleset_info', {})).toBeUndefined();
+    expect(res.text).not.toMatch(/^ntcds_ruleset_info\{/m);
+  });
+
+  it('when scraped, then every metric the service defines carries the ntcds_ prefix (only prom-client defaults, process_ and nodejs_, do not)', async () => {
+    const { app } = makeApp();
+    await request(app).post('/v1/evaluations').send(emergency);
+    const text = (await request(app).get('/metrics')).text;
+    const names = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!);
+    const own = names.filter((n) => !n.startsWith('process_') && !n.startsWith('nodejs_'));
+    expect(own.sort()).toEqual([
+      'ntcds_evaluation_duration_seconds',
+      'ntcds_http_request_duration_seconds',
+      'ntcds_red_flags_total',
+      'ntcds_rule_hits_total',
+      'ntcds_ruleset_info',
+    ]);
+  });
+
+  it('when evaluations run, then the duration histogram resolves them below a millisecond: buckets from 25 µs, and not all in the first', async () => {
+    const { app } = makeApp();
+    const n = 20;
+    for (let i = 0; i < n; i += 1)
+      expect((await request(app).post('/v1/evaluations').send(emergency)).status).toBe(200);
+    const text = (await request(app).get('/metrics')).text;
+    const bucket = (le: string): number | undefined =>
+      sample(text, 'ntcds_evaluation_duration_seconds_bucket', { le });
+    const bounds = [...text.matchAll(/^ntcds_evaluation_duration_seconds_bucket\{le="([^"]+)"\}/gm)]
+      .map((m) => m[1]!)
+      .filter((le) => le !== '+Inf')
+      .map(Number);
+    expect(bounds[0]).toBe(0.000025);
+    expect(bounds.at(-1)).toBe(1);
+    expect(bounds.filter((b) => b < 0.001).length).toBeGreaterThanOrEqual(5);
+    expect(sample(text, 'ntcds_evaluation_duration_seconds_count')).toBe(n);
+    // The first bucket holds fewer than all of them: the distribution shows.
+    expect(bucket(String(bounds[0]))).toBeLessThan(n);
   });
 });

@@ -176,7 +176,7 @@ describe('GET /metrics with metricsRequireAuth (METRICS_REQUIRE_AUTH=true)', () 
   it('when an API key is sent, then /metrics answers', async () => {
     const res = await request(app).get('/metrics').set('X-API-Key', USER_KEY);
     expect(res.status).toBe(200);
-    expect(res.text).toContain('http_request_duration_seconds');
+    expect(res.text).toContain('ntcds_http_request_duration_seconds');
   });
 });
 
@@ -253,6 +253,24 @@ describe('OAuth2 bearer JWTs verified against a JWKS (served on 127.0.0.1 by thi
     const res = await evaluateWith(await token(rsa.privateKey));
     expect(res.status).toBe(200);
     expect(jwksHits).toBeGreaterThan(0);
+  });
+
+  it("when a valid token is sent, then the access-log line names the caller by the token's sub, and holds no token", async () => {
+    const { app, logs } = appWith({ auth: jwtAuth() });
+    const bearer = await token(rsa.privateKey, { sub: 'service-account-7' });
+    const res = await request(app)
+      .post('/v1/evaluations')
+      .set('Authorization', `Bearer ${bearer}`)
+      .send(body);
+    expect(res.status).toBe(200);
+    const line = logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.message === 'request');
+    expect(line).toMatchObject({
+      caller: 'jwt:service-account-7',
+      evaluationId: (res.body as { evaluationId: string }).evaluationId,
+    });
+    expect(logs.join('\n')).not.toContain(bearer.split('.')[2]!);
   });
 
   it('when a valid ES256 token is sent, then the evaluation is answered', async () => {

@@ -15,14 +15,18 @@ import {
   rulesDirOf,
 } from '../context';
 import { createEvaluator, runCases } from '../evaluate';
-import { EXIT, issueLine, plural, relocate } from '../io';
+import { EXIT, issueLine, plural, relocate, reportFailure } from '../io';
 import type { ExitCode, Io } from '../io';
 
 export const COVERAGE_HELP = `ntcds coverage [--rules DIR] [--cases DIR] [--out DIR] [--json]
 
 Runs the regression cases and reports rule coverage (each active rule fires in at least one case)
 and condition coverage (each leaf condition seen both true and false). Writes a text and an HTML
-report under coverage/rules/ (or --out DIR). Exits 1 below 100% rule coverage.`;
+report under coverage/rules/ (or --out DIR). Exits 1 below 100% rule coverage.
+
+Examples:
+  $ ntcds coverage
+  $ ntcds coverage --out coverage/rules --json`;
 
 interface LeafCoverage {
   readonly path: ConditionPath;
@@ -90,7 +94,7 @@ ${rows}
 }
 
 export async function coverageCommand(argv: readonly string[], io: Io): Promise<ExitCode> {
-  const args = parseArgs(argv, [...COMMON_VALUED, 'out'], [...COMMON_BOOLEANS]);
+  const args = parseArgs(argv, [...COMMON_VALUED, 'out'], [...COMMON_BOOLEANS], 0);
   if (args.flags.has('help')) {
     io.out(COVERAGE_HELP);
     return EXIT.ok;
@@ -98,8 +102,11 @@ export async function coverageCommand(argv: readonly string[], io: Io): Promise<
   const rulesDir = rulesDirOf(args, io);
   const loaded = loadRules(rulesDir, io);
   if (!loaded.ok) {
-    for (const i of loaded.issues) io.err(issueLine(i));
-    io.err('✗ the ruleset does not load; run validate');
+    reportFailure(io, args.flags.has('json'), {
+      code: 'RULESET-DOES-NOT-LOAD',
+      message: 'the ruleset does not load; run validate',
+      issues: loaded.issues,
+    });
     return EXIT.problems;
   }
   const { ruleset } = loaded;

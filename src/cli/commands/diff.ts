@@ -6,7 +6,7 @@ import { generatePatients } from '../../synth/patients';
 import { intFlag, parseArgs } from '../args';
 import { casesDirOf, COMMON_BOOLEANS, loadCorpus, loadRules } from '../context';
 import { createEvaluator } from '../evaluate';
-import { EXIT, issueLine, plural, UsageError } from '../io';
+import { EXIT, issueLine, plural, reportFailure, UsageError } from '../io';
 import type { ExitCode, Io } from '../io';
 import { outcomeChanges, signatureOf } from '../outcome-diff';
 import { resolveRulesetSource } from '../ruleset-source';
@@ -21,7 +21,11 @@ findings, intervention statuses and reason codes, data issues), grouped by the r
   --count N          synthetic patients (default 10000; 0 for regression cases only)
   --seed N           seed of the synthetic population (default 1)
   --examples N       synthetic examples listed per rule (default 5)
-  --fail-on-change   exit 1 when any outcome changes`;
+  --fail-on-change   exit 1 when any outcome changes
+
+Examples:
+  $ ntcds diff HEAD rules --count 200
+  $ ntcds diff HEAD rules --count 0 --fail-on-change --json`;
 
 /** Fixed clock for requests without asOf, so both rulesets see the same day. */
 const FIXED_NOW = new Date('2026-01-15T09:00:00Z');
@@ -76,6 +80,7 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<Exit
     argv,
     ['cases', 'count', 'seed', 'examples'],
     [...COMMON_BOOLEANS, 'fail-on-change'],
+    2,
   );
   if (args.flags.has('help')) {
     io.out(DIFF_HELP);
@@ -98,8 +103,11 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<Exit
     for (const src of [oldSrc, newSrc]) {
       const loaded = loadRules(src.dir, io);
       if (!loaded.ok) {
-        for (const i of loaded.issues) io.err(issueLine(i));
-        io.err(`✗ ${src.label}: the ruleset does not load`);
+        reportFailure(io, json, {
+          code: 'RULESET-DOES-NOT-LOAD',
+          message: `${src.label}: the ruleset does not load`,
+          issues: loaded.issues,
+        });
         return EXIT.problems;
       }
       rulesets.push(loaded.ruleset);

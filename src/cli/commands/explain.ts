@@ -9,7 +9,7 @@ import { parseYamlSource } from '../../rules/yaml-source';
 import { parseArgs } from '../args';
 import { COMMON_BOOLEANS, COMMON_VALUED, loadRules, rulesDirOf } from '../context';
 import { createEvaluator } from '../evaluate';
-import { EXIT, issueLine, UsageError } from '../io';
+import { EXIT, reportFailure, UsageError } from '../io';
 import type { ExitCode, Io } from '../io';
 import { explainLines } from '../tree';
 
@@ -18,7 +18,12 @@ export const EXPLAIN_HELP = `ntcds explain <case.yaml | request.json | -> [--rul
 Evaluates one regression case or one request body (a file, or - for standard input) and prints
 red flags, findings, interventions with statuses and reasons, data issues, and every rule that
 fired with its condition tree: ✓ true, ✗ false, – not evaluated, and the value each fact had.
-  --full   also show every active rule that did not fire, and the leaf that stopped it`;
+  --full   also show every active rule that did not fire, and the leaf that stopped it
+
+Examples:
+  $ ntcds explain examples/readme-request.json
+  $ ntcds explain test/regression/cases/005-item9-high-is-emergency.yaml --full
+  $ ntcds explain - --json < examples/readme-request.json`;
 
 type Input =
   | { kind: 'case'; case: RegressionCase }
@@ -69,7 +74,7 @@ export async function explainCommand(
   io: Io,
   stdin: () => string,
 ): Promise<ExitCode> {
-  const args = parseArgs(argv, [...COMMON_VALUED], [...COMMON_BOOLEANS, 'full']);
+  const args = parseArgs(argv, [...COMMON_VALUED], [...COMMON_BOOLEANS, 'full'], 1);
   if (args.flags.has('help')) {
     io.out(EXPLAIN_HELP);
     return EXIT.ok;
@@ -78,24 +83,35 @@ export async function explainCommand(
   if (target === undefined || extra.length > 0)
     throw new UsageError('explain takes one case file, request file, or - for standard input');
   const input = readInput(target, io, stdin);
+  const json = args.flags.has('json');
   if (input.kind === 'invalid') {
-    for (const i of input.issues) io.err(issueLine(i));
+    reportFailure(io, json, {
+      code: 'INVALID-INPUT',
+      message: `${target === '-' ? 'standard input' : target} is not a valid case or request`,
+      issues: input.issues,
+    });
     return EXIT.problems;
   }
   const loaded = loadRules(rulesDirOf(args, io), io);
   if (!loaded.ok) {
-    for (const i of loaded.issues) io.err(issueLine(i));
-    io.err('✗ the ruleset does not load; run validate');
+    reportFailure(io, json, {
+      code: 'RULESET-DOES-NOT-LOAD',
+      message: 'the ruleset does not load; run validate',
+      issues: loaded.issues,
+    });
     return EXIT.problems;
   }
   const body = input.kind === 'case' ? requestOf(input.case) : input.body;
   const result = await createEvaluator(loaded.ruleset).run(body, 'explain', args.flags.has('full'));
   if (!result.ok) {
-    io.err(`✗ request refused: ${result.rejected}`);
+    reportFailure(io, json, {
+      code: 'REQUEST-REFUSED',
+      message: `request refused: ${result.rejected}`,
+    });
     return EXIT.problems;
   }
   const differences = input.kind === 'case' ? compareOutcome(input.case, result.response) : [];
-  if (args.flags.has('json')) {
+  if (json) {
     io.out(
       JSON.stringify(
         {

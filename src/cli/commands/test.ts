@@ -11,7 +11,7 @@ import {
 } from '../context';
 import { createEvaluator, runCases } from '../evaluate';
 import type { CaseRun } from '../evaluate';
-import { EXIT, issueLine, plural } from '../io';
+import { EXIT, issueLine, plural, reportFailure, UsageError } from '../io';
 import type { ExitCode, Io } from '../io';
 
 export const TEST_HELP = `ntcds test [--rules DIR] [--cases DIR] [--filter TEXT] [--json]
@@ -19,7 +19,12 @@ export const TEST_HELP = `ntcds test [--rules DIR] [--cases DIR] [--filter TEXT]
 Runs the regression cases in-process (the same validation, facts and engine as POST /v1/evaluations),
 one line per case; a failing case shows expected versus actual for exactly the parts that differ.
   --filter TEXT   only cases whose name contains TEXT, or that fire or name the rule id TEXT
-                  (a rule id prefix such as safety.sero also works)`;
+                  (a rule id prefix such as safety.sero-supplement also works)
+
+Examples:
+  $ ntcds test
+  $ ntcds test --filter safety.sero-supplement
+  $ ntcds test --filter maoi --json`;
 
 function matchesRule(id: string, filter: string): boolean {
   return id === filter || id.startsWith(`${filter}.`);
@@ -35,7 +40,7 @@ function selected(run: CaseRun, filter: string | undefined): boolean {
 }
 
 export async function testCommand(argv: readonly string[], io: Io): Promise<ExitCode> {
-  const args = parseArgs(argv, [...COMMON_VALUED, 'filter'], [...COMMON_BOOLEANS]);
+  const args = parseArgs(argv, [...COMMON_VALUED, 'filter'], [...COMMON_BOOLEANS], 0);
   if (args.flags.has('help')) {
     io.out(TEST_HELP);
     return EXIT.ok;
@@ -44,20 +49,19 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<Exit
   const filter = stringFlag(args, 'filter');
   const loaded = loadRules(rulesDirOf(args, io), io);
   if (!loaded.ok) {
-    for (const i of loaded.issues) io.err(issueLine(i));
-    io.err(
-      `✗ the ruleset does not load (${plural(loaded.issues.length, 'problem')}); run validate`,
-    );
+    reportFailure(io, json, {
+      code: 'RULESET-DOES-NOT-LOAD',
+      message: `the ruleset does not load (${plural(loaded.issues.length, 'problem')}); run validate`,
+      issues: loaded.issues,
+    });
     return EXIT.problems;
   }
   const { cases, issues } = loadCorpus(casesDirOf(args, io), io);
   const runs = (await runCases(createEvaluator(loaded.ruleset), cases, false)).filter((r) =>
     selected(r, filter),
   );
-  if (filter !== undefined && runs.length === 0) {
-    io.err(`no regression case matches --filter ${filter}`);
-    return EXIT.usage;
-  }
+  if (filter !== undefined && runs.length === 0)
+    throw new UsageError(`no regression case matches --filter ${filter}`);
   const results = runs.map((run) => ({
     name: run.case.name,
     file: run.case.file,

@@ -21,7 +21,11 @@ Beyond the loader's checks: content changed without a version bump (against rule
 contradictory conditions inside one \`all\`, references to retired rules, and active rules that no
 regression case fires (a warning here; an error in \`coverage\`).
   --update-lock   rewrite the lock after a version bump (refused while a bump is missing)
-  --no-cases      skip running the regression cases (no RULE-UNCOVERED check)`;
+  --no-cases      skip running the regression cases (no RULE-UNCOVERED check)
+
+Examples:
+  $ ntcds validate
+  $ ntcds validate --no-cases --json`;
 
 const SEVERITY_ORDER = (i: LintIssue): string =>
   `${i.file ?? ''}\0${String(i.line ?? 0).padStart(6, '0')}\0${String(i.column ?? 0).padStart(6, '0')}`;
@@ -75,6 +79,7 @@ export async function validateCommand(argv: readonly string[], io: Io): Promise<
     argv,
     [...COMMON_VALUED, 'lock'],
     [...COMMON_BOOLEANS, 'update-lock', 'no-cases'],
+    0,
   );
   if (args.flags.has('help')) {
     io.out(VALIDATE_HELP);

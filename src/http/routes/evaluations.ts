@@ -53,6 +53,8 @@ export function answerEvaluation(
   deps.onEvaluated?.(response, answered.seconds);
   l.firedRules = response.hits.map((h) => h.ruleId);
   l.rulesetVersion = active.ruleset.manifest.version;
+  l.rulesetHash = active.ruleset.hash;
+  l.evaluationId = response.evaluationId;
   return response;
 }
 
