@@ -36,3 +36,11 @@ export class PointerMap {
     }
   }
 }
+
+/** The same items with every `pointer` rewritten to its FHIR location. */
+export function relocate<T extends { readonly pointer: string }>(
+  items: readonly T[],
+  pointers: PointerMap,
+): T[] {
+  return items.map((item) => ({ ...item, pointer: pointers.toFhir(item.pointer) }));
+}

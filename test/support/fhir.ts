@@ -104,7 +104,7 @@ export function nativeToFhir(
       add({
         resourceType: 'Specimen',
         id: `s${String(i)}`,
-        type: { coding: [{ system: SYSTEM.snomed, code: SPECIMEN_CODE[String(b.specimen)] }] },
+        type: { coding: [{ system: SYSTEM.snomed, code: SPECIMEN_CODE[b.specimen as string] }] },
       });
     add({
       resourceType: 'Observation',

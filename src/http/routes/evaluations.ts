@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { Request, Response } from 'express';
 import { answer } from '../../engine/answer';
+import { mapFhir } from '../../fhir/map';
+import { relocate } from '../../fhir/pointers';
 import type { EvaluationResponse } from '../../engine/response-types';
 import { locals } from '../context';
 import type { RequestLocals } from '../context';
@@ -56,6 +58,44 @@ export function answerEvaluation(
   return response;
 }
 
+export const FHIR_JSON = 'application/fhir+json';
+
+/**
+ * POST /v1/evaluations with a FHIR R4 Bundle (application/fhir+json): the mapper builds the
+ * native body, the one use case answers it, and every data issue and error pointer is rewritten
+ * to the FHIR resource and element it came from.
+ */
+export function answerFhirEvaluation(
+  deps: EvaluationRouteDeps,
+  body: unknown,
+  traceFull: boolean,
+  l: RequestLocals,
+): EvaluationResponse {
+  const active = deps.store.get();
+  if (!active) throw new ProblemError('NOT-READY');
+  const mapped = mapFhir(active.ruleset.catalog, body, { asOf: deps.now() });
+  if (!mapped.ok) {
+    const notFhir = mapped.errors.some((e) => e.code === 'not-fhir');
+    throw new ProblemError(
+      notFhir ? 'INVALID-REQUEST' : 'INCONSISTENT-REQUEST',
+      notFhir
+        ? 'Send a FHIR R4 Bundle (or resource) as application/fhir+json.'
+        : 'See errors[] for the FHIR element at fault.',
+      mapped.errors,
+    );
+  }
+  const answered = answer(active, mapped.body, { traceFull, now: deps.now });
+  if (!answered.ok) {
+    const { code, detail, errors } = answered.rejection;
+    throw new ProblemError(code, detail, relocate(errors, mapped.pointers));
+  }
+  const { response } = answered;
+  deps.onEvaluated?.(response, answered.seconds);
+  l.firedRules = response.hits.map((h) => h.ruleId);
+  l.rulesetVersion = active.ruleset.manifest.version;
+  return { ...response, dataIssues: relocate(response.dataIssues, mapped.pointers) };
+}
+
 /**
  * The Express route. In the service, plain JSON POSTs are answered by the fast path
  * (src/http/fast-path.ts) before Express sees them; this route answers the rest (chunked or
@@ -70,10 +110,11 @@ export function evaluationRoutes(deps: EvaluationRouteDeps): Router {
       locals(res).route = EVALUATIONS_ROUTE;
       next();
     },
-    ...jsonBody(deps.bodyLimitBytes, deps.maxJsonDepth),
+    ...jsonBody(deps.bodyLimitBytes, deps.maxJsonDepth, ['application/json', FHIR_JSON]),
     (req: Request, res: Response) => {
       const traceFull = traceMode(req.query);
-      res.status(200).json(answerEvaluation(deps, req.body, traceFull, locals(res)));
+      const answerer = req.is(FHIR_JSON) ? answerFhirEvaluation : answerEvaluation;
+      res.status(200).json(answerer(deps, req.body, traceFull, locals(res)));
     },
   );
   router.all(EVALUATIONS_ROUTE, () => {

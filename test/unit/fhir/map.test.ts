@@ -138,10 +138,7 @@ describe('FHIR R4 → native request (src/fhir/map.ts)', () => {
         'an RxNorm ingredient maps to ATC through the catalog',
         [med('m1', [{ system: SYSTEM.rxnorm, code: '36437' }])],
         { medications: { attested: false, items: [{ atc: 'N06AB06', status: 'active' }] } },
-        {
-          '/medications/items/0/name':
-            'Observation/x' === '' ? '' : 'MedicationStatement/m1/medicationCodeableConcept',
-        },
+        { '/medications/items/0/name': 'MedicationStatement/m1/medicationCodeableConcept' },
       ],
       [
         'an RxNorm code not in the table becomes an unmapped medication (DATA-MED-UNKNOWN)',
@@ -346,14 +343,17 @@ describe('catalog codes for FHIR', () => {
       [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
     ];
     let c = 0;
-    [...digits].reverse().forEach((ch, i) => {
-      c = d[c]![p[i % 8]![Number(ch)]!]!;
-    });
+    digits
+      .split('')
+      .reverse()
+      .forEach((ch, i) => {
+        c = d[c]![p[i % 8]![Number(ch)]!]!;
+      });
     return c === 0;
   };
   const loincOk = (code: string): boolean => {
     const [body, check] = code.split('-');
-    const digits = [...body!].reverse().map(Number);
+    const digits = body!.split('').reverse().map(Number);
     let sum = 0;
     digits.forEach((n, i) => {
       const v = i % 2 === 0 ? n * 2 : n;
