@@ -71,6 +71,7 @@ function main(): void {
     auth: config.auth,
     rateLimitPerMinute: config.rateLimitPerMinute,
     metricsRequireAuth: config.metricsRequireAuth,
+    cdsHooks: config.cdsHooks,
     reload,
   });
   const server = createHttpServer(app, config);

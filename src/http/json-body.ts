@@ -27,9 +27,7 @@ export function jsonBody(
 ): RequestHandler[] {
   const requireJson = (req: Request, _res: Response, next: NextFunction): void => {
     if (!req.is([...types])) {
-      next(
-        new ProblemError('UNSUPPORTED-MEDIA-TYPE', `Send the body as ${types.join(' or ')}.`),
-      );
+      next(new ProblemError('UNSUPPORTED-MEDIA-TYPE', `Send the body as ${types.join(' or ')}.`));
       return;
     }
     next();

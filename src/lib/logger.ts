@@ -22,6 +22,9 @@ export interface LogFields {
   readonly issues?: readonly string[];
   readonly errorName?: string;
   readonly mode?: string;
+  readonly cdsService?: string;
+  readonly feedbackAccepted?: number;
+  readonly feedbackOverridden?: number;
 }
 
 const ALLOWED: ReadonlySet<string> = new Set<keyof LogFields>([
@@ -41,6 +44,9 @@ const ALLOWED: ReadonlySet<string> = new Set<keyof LogFields>([
   'issues',
   'errorName',
   'mode',
+  'cdsService',
+  'feedbackAccepted',
+  'feedbackOverridden',
 ]);
 
 export interface Logger {
