@@ -200,6 +200,7 @@ class Mapper {
   private patient(body: NativeBody): void {
     const patient = this.of('Patient')[0];
     const ref = patient?.ref ?? 'Patient';
+    this.pointers.set('', 'Bundle');
     this.pointers.set('/patient', ref);
     this.pointers.set('/patient/age', `${ref}/birthDate`);
     this.pointers.set('/patient/sex', `${ref}/gender`);
