@@ -8,7 +8,7 @@ import { relocate } from '../fhir/pointers';
 import { cardsFor } from './cards';
 import type { CdsResponse } from './cards';
 import { FhirUnavailable, fetchQuery, fillTemplate, usableServer } from './fhir-client';
-import { cdsServices, prefetchTemplates } from './services';
+import { cdsServices } from './services';
 import type { CdsService } from './services';
 
 /**
@@ -128,8 +128,12 @@ function userTokens(userId: unknown): Record<string, string> {
 }
 
 /** The prefetch values, with what the client did not send read from its FHIR server. */
-async function gather(deps: CdsCallDeps, body: Json): Promise<unknown[] | CdsOutcome> {
-  const templates = prefetchTemplates(deps.served.ruleset.catalog);
+async function gather(
+  deps: CdsCallDeps,
+  service: CdsService,
+  body: Json,
+): Promise<unknown[] | CdsOutcome> {
+  const templates = service.prefetch;
   const prefetch = isObject(body.prefetch) ? body.prefetch : {};
   const data: unknown[] = [];
   const missing: [string, string][] = [];
@@ -193,7 +197,7 @@ export async function callService(
   const errors = requestErrors(service, body);
   if (errors.length > 0 || !isObject(body))
     return { kind: 'invalid', detail: 'The CDS Hooks request is not valid; see errors[].', errors };
-  const gathered = await gather(deps, body);
+  const gathered = await gather(deps, service, body);
   if (!Array.isArray(gathered)) return gathered;
   const { catalog } = deps.served.ruleset;
   const asOf = deps.now();

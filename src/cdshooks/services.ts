@@ -50,7 +50,18 @@ export function prefetchTemplates(catalog: Catalog): Record<string, string> {
   };
 }
 
-export function cdsServices(catalog: Catalog): CdsService[] {
+const cache = new WeakMap<Catalog, readonly CdsService[]>();
+
+/** The services of one ruleset's catalog (built once per catalog). */
+export function cdsServices(catalog: Catalog): readonly CdsService[] {
+  const cached = cache.get(catalog);
+  if (cached) return cached;
+  const services = buildServices(catalog);
+  cache.set(catalog, services);
+  return services;
+}
+
+function buildServices(catalog: Catalog): CdsService[] {
   const prefetch = prefetchTemplates(catalog);
   const usage =
     'Send every prefetch key, or a fhirServer with fhirAuthorization (patient/*.read). The ' +
