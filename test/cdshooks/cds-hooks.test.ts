@@ -556,3 +556,30 @@ describe('CDS client JWTs', () => {
     expect(res.status).toBe(401);
   });
 });
+
+describe('README examples (examples/cds-hooks/)', () => {
+  const example = (name: string): Record<string, unknown> =>
+    JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'cds-hooks', name), 'utf8'),
+    ) as Record<string, unknown>;
+
+  it('when the patient-view example is posted, then 200 with a summary card and no red flag', async () => {
+    const res = await call(PV, example('patient-view.json'));
+    expect(res.status).toBe(200);
+    const body = res.body as CdsBody;
+    expect(body.cards.map((c) => c.indicator)).toEqual(['info']);
+  });
+
+  it("when the order-select example is posted, then the St John's wort draft is blocked with a delete suggestion", async () => {
+    const res = await call(OS, example('order-select.json'));
+    expect(res.status).toBe(200);
+    const card = (res.body as CdsBody).cards.find((c) => c.indicator === 'critical');
+    expect(card?.suggestions?.[0]?.actions[0]?.resourceId).toBe('MedicationRequest/draft-sjw');
+  });
+
+  it('when the feedback example is posted, then 200', async () => {
+    expect((await request(app).post(`${OS}/feedback`).send(example('feedback.json'))).status).toBe(
+      200,
+    );
+  });
+});
