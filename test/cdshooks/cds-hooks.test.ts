@@ -511,10 +511,12 @@ describe('CDS client JWTs', () => {
     ],
     [
       'alg none',
-      async () => {
+      () => {
         const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
         const now = Math.floor(Date.now() / 1000);
-        return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ iss: ISS, aud: `${BASE}/cds-services`, iat: now, exp: now + 60, jti: randomUUID() })}.`;
+        return Promise.resolve(
+          `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ iss: ISS, aud: `${BASE}/cds-services`, iat: now, exp: now + 60, jti: randomUUID() })}.`,
+        );
       },
     ],
     [

@@ -76,7 +76,7 @@ function embedded(ext: Record<string, unknown>): Outcome {
 const expressible = cases
   .map((c) => ({
     c,
-    fhir: nativeToFhir(ruleset.catalog, c.request as Record<string, unknown>, new Date(c.asOf)),
+    fhir: nativeToFhir(ruleset.catalog, c.request, new Date(c.asOf)),
   }))
   .filter((x) => x.fhir !== undefined);
 

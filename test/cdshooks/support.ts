@@ -42,7 +42,10 @@ export function responseViolations(body: unknown): string[] {
     if (!INDICATORS.has(card.indicator as string)) v.push(`${at}/indicator: invalid`);
     const source = card.source;
     if (!isObj(source) || typeof source.label !== 'string') v.push(`${at}/source/label: missing`);
-    else if (source.url !== undefined && !/^https?:\/\//.test(String(source.url)))
+    else if (
+      source.url !== undefined &&
+      (typeof source.url !== 'string' || !/^https?:\/\//.test(source.url))
+    )
       v.push(`${at}/source/url: not absolute`);
     if (card.detail !== undefined && typeof card.detail !== 'string') v.push(`${at}/detail`);
     const suggestions = Array.isArray(card.suggestions) ? (card.suggestions as Obj[]) : [];
@@ -63,7 +66,8 @@ export function responseViolations(body: unknown): string[] {
     suggestions.forEach((s, j) => {
       const sat = `${at}/suggestions/${String(j)}`;
       if (typeof s.label !== 'string') v.push(`${sat}/label: missing`);
-      if (s.uuid !== undefined && !UUID.test(String(s.uuid))) v.push(`${sat}/uuid: not a UUID`);
+      if (s.uuid !== undefined && (typeof s.uuid !== 'string' || !UUID.test(s.uuid)))
+        v.push(`${sat}/uuid: not a UUID`);
       // cds-resp-7
       if (
         s.actionSelectionBehavior !== undefined &&
@@ -156,6 +160,11 @@ export async function startStubFhir(resources: Obj[], token: string): Promise<St
   return {
     url: base.slice(0, -1),
     calls,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
   };
 }
