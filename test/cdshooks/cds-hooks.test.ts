@@ -109,17 +109,7 @@ const orderSelect = (drafts: Record<string, unknown>[], prefetch: unknown) =>
     prefetch,
   );
 const item9 = (value: number) =>
-  [
-    '44250-9',
-    '44255-8',
-    '44259-0',
-    '44254-1',
-    '44251-7',
-    '44258-2',
-    '44252-5',
-    '44253-3',
-    '44260-8',
-  ].map((code, i) => ({
+  (shippedRuleset().catalog.questionnaires.get('phq-9')?.itemLoinc ?? []).map((code, i) => ({
     resourceType: 'Observation',
     id: `phq${String(i + 1)}`,
     status: 'final',

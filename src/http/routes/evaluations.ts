@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import type { Request, Response } from 'express';
 import { answer } from '../../engine/answer';
+import type { ServedRuleset } from '../../engine/answer';
 import { mapFhir } from '../../fhir/map';
 import { relocate } from '../../fhir/pointers';
+import type { PointerMap } from '../../fhir/pointers';
 import type { EvaluationResponse } from '../../engine/response-types';
 import { locals } from '../context';
 import type { RequestLocals } from '../context';
@@ -46,16 +48,28 @@ export function answerEvaluation(
 ): EvaluationResponse {
   const active = deps.store.get();
   if (!active) throw new ProblemError('NOT-READY');
+  return respond(deps, active, body, traceFull, l);
+}
+
+/** One answer through the use case; with `pointers`, every pointer is rewritten to FHIR. */
+function respond(
+  deps: EvaluationRouteDeps,
+  active: ServedRuleset,
+  body: unknown,
+  traceFull: boolean,
+  l: RequestLocals,
+  pointers?: PointerMap,
+): EvaluationResponse {
   const answered = answer(active, body, { traceFull, now: deps.now });
   if (!answered.ok) {
     const { code, detail, errors } = answered.rejection;
-    throw new ProblemError(code, detail, errors);
+    throw new ProblemError(code, detail, pointers ? relocate(errors, pointers) : errors);
   }
   const { response } = answered;
   deps.onEvaluated?.(response, answered.seconds);
   l.firedRules = response.hits.map((h) => h.ruleId);
   l.rulesetVersion = active.ruleset.manifest.version;
-  return response;
+  return pointers ? { ...response, dataIssues: relocate(response.dataIssues, pointers) } : response;
 }
 
 export const FHIR_JSON = 'application/fhir+json';
@@ -84,16 +98,7 @@ export function answerFhirEvaluation(
       mapped.errors,
     );
   }
-  const answered = answer(active, mapped.body, { traceFull, now: deps.now });
-  if (!answered.ok) {
-    const { code, detail, errors } = answered.rejection;
-    throw new ProblemError(code, detail, relocate(errors, mapped.pointers));
-  }
-  const { response } = answered;
-  deps.onEvaluated?.(response, answered.seconds);
-  l.firedRules = response.hits.map((h) => h.ruleId);
-  l.rulesetVersion = active.ruleset.manifest.version;
-  return { ...response, dataIssues: relocate(response.dataIssues, mapped.pointers) };
+  return respond(deps, active, mapped.body, traceFull, l, mapped.pointers);
 }
 
 /**
