@@ -17,7 +17,7 @@ const LAYERS = {
   regression: ['engine', 'facts', 'rules', 'lib', 'generated'],
   rulebook: ['regression', 'engine', 'facts', 'rules', 'lib', 'generated'],
   batch: ['fhir', 'regression', 'engine', 'facts', 'rules', 'lib', 'generated'],
-  cdshooks: ['fhir', 'engine', 'facts', 'rules', 'lib', 'generated'],
+  cdshooks: ['config', 'fhir', 'engine', 'facts', 'rules', 'lib', 'generated'],
   config: ['lib', 'generated'],
   http: [
     'config',

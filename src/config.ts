@@ -38,6 +38,30 @@ export function isDevelopmentMode(auth: AuthConfig | undefined): boolean {
   return auth === undefined || (auth.apiKeyDigests.length === 0 && auth.jwt === undefined);
 }
 
+/** A CDS client allowed to call /cds-services: its `iss` and its public keys. */
+export interface CdsClientIssuer {
+  readonly iss: string;
+  readonly jwksUrl?: string;
+  /** An inline JWK Set (tests, or keys exchanged out of band). */
+  readonly jwks?: { readonly keys: readonly Record<string, unknown>[] };
+}
+
+export interface CdsHooksConfig {
+  /** Allow-listed CDS clients. None, in development mode: CDS routes need no JWT. */
+  readonly issuers: readonly CdsClientIssuer[];
+  /** `jku` URLs honoured in a client JWT header (only for an allow-listed issuer). */
+  readonly jkuAllowList: readonly string[];
+  readonly algorithms: readonly JwtAlgorithm[];
+  readonly clockToleranceSec: number;
+  /** Oldest `iat` accepted. */
+  readonly maxTokenAgeSec: number;
+  /** The public base URL (e.g. https://cds.example.org); `aud` must be this + the path called. */
+  readonly publicBaseUrl?: string;
+  readonly fhirTimeoutMs: number;
+  /** Allow a plain-http fhirServer (loopback development and tests only). */
+  readonly allowHttpFhirServer: boolean;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -58,6 +82,7 @@ export interface Config {
   readonly authFailuresPerMinute: number;
   /** Whether GET /metrics needs an API key like /v1 routes do. */
   readonly metricsRequireAuth: boolean;
+  readonly cdsHooks: CdsHooksConfig;
 }
 
 /** Where the shipped ruleset lives. */
@@ -94,6 +119,18 @@ const envSchema = {
     RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 0, maximum: 1000000 },
     AUTH_FAILURES_PER_MINUTE: { type: 'integer', minimum: 0, maximum: 1000000 },
     METRICS_REQUIRE_AUTH: { enum: ['true', 'false'] },
+    CDS_CLIENTS: {
+      type: 'string',
+      maxLength: 65536,
+      pattern: '^\\S+ https://\\S+(\\s*,\\s*\\S+ https://\\S+)*$',
+    },
+    CDS_JKU_ALLOWLIST: {
+      type: 'string',
+      maxLength: 65536,
+      pattern: '^https://\\S+(\\s*,\\s*https://\\S+)*$',
+    },
+    CDS_PUBLIC_BASE_URL: { type: 'string', maxLength: 2048, pattern: '^https?://[^\\s]+[^/\\s]$' },
+    CDS_FHIR_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 60000 },
   },
 } as const;
 
@@ -217,5 +254,25 @@ export function loadConfig(
     rateLimitPerMinute: num('RATE_LIMIT_PER_MINUTE', 0),
     authFailuresPerMinute: num('AUTH_FAILURES_PER_MINUTE', 30),
     metricsRequireAuth: str('METRICS_REQUIRE_AUTH', 'false') === 'true',
+    cdsHooks: {
+      // CDS_CLIENTS: "iss jwksUrl" pairs, comma-separated.
+      issuers: str('CDS_CLIENTS', '')
+        .split(',')
+        .map((pair) => pair.trim().split(/\s+/))
+        .filter((p): p is [string, string] => p.length === 2)
+        .map(([iss, jwksUrl]) => ({ iss, jwksUrl })),
+      jkuAllowList: str('CDS_JKU_ALLOWLIST', '')
+        .split(',')
+        .map((u) => u.trim())
+        .filter((u) => u !== ''),
+      algorithms: ['ES384', 'RS384', 'ES256', 'RS256', 'EdDSA'] satisfies JwtAlgorithm[],
+      clockToleranceSec: num('AUTH_CLOCK_TOLERANCE_S', 30),
+      maxTokenAgeSec: 300,
+      ...(raw.CDS_PUBLIC_BASE_URL === undefined
+        ? {}
+        : { publicBaseUrl: str('CDS_PUBLIC_BASE_URL', '') }),
+      fhirTimeoutMs: num('CDS_FHIR_TIMEOUT_MS', 5000),
+      allowHttpFhirServer: false,
+    },
   });
 }

@@ -80,6 +80,7 @@ function main(): void {
     rateLimitPerMinute: config.rateLimitPerMinute,
     authFailuresPerMinute: config.authFailuresPerMinute,
     metricsRequireAuth: config.metricsRequireAuth,
+    cdsHooks: config.cdsHooks,
     reload,
   });
   const server = createHttpServer(app, config, logger);

@@ -1,7 +1,8 @@
 import type { RequestListener } from 'node:http';
 import express from 'express';
 import helmet from 'helmet';
-import type { AuthConfig } from '../config';
+import type { AuthConfig, CdsHooksConfig } from '../config';
+import { isDevelopmentMode } from '../config';
 import type { Logger } from '../lib/logger';
 import { anyCredential, v1Admission, v1Guard } from './auth';
 import { requestContext } from './context';
@@ -13,6 +14,7 @@ import { createMetrics } from './metrics';
 import type { EvaluationResponse } from '../engine/response-types';
 import type { Reloader } from './reload';
 import { adminRoutes } from './routes/admin';
+import { cdsHooksRoutes } from './routes/cds-hooks';
 import { evaluationRoutes } from './routes/evaluations';
 import { healthRoutes } from './routes/health';
 import { openApiRoutes } from './routes/openapi';
@@ -43,7 +45,19 @@ export interface AppDeps {
    * everything through Express: the reference the fast path is tested against.
    */
   readonly fastPath?: boolean;
+  /** CDS Hooks clients and FHIR access (absent: no clients, so CDS routes are open only in development mode). */
+  readonly cdsHooks?: CdsHooksConfig;
 }
+
+const NO_CDS_CLIENTS: CdsHooksConfig = {
+  issuers: [],
+  jkuAllowList: [],
+  algorithms: ['ES384', 'RS384'],
+  clockToleranceSec: 30,
+  maxTokenAgeSec: 300,
+  fhirTimeoutMs: 5000,
+  allowHttpFhirServer: false,
+};
 
 /**
  * The whole HTTP surface as a Node request listener, without listening: tests drive it
@@ -86,6 +100,22 @@ export function createApp(deps: AppDeps): RequestListener {
     },
   };
   app.use(evaluationRoutes(evaluation));
+  const cds = deps.cdsHooks ?? NO_CDS_CLIENTS;
+  app.use(
+    cdsHooksRoutes({
+      store: deps.store,
+      logger: deps.logger,
+      config: cds,
+      open: cds.issuers.length === 0 && isDevelopmentMode(deps.auth),
+      bodyLimitBytes: evaluation.bodyLimitBytes,
+      maxJsonDepth: evaluation.maxJsonDepth,
+      now: evaluation.now,
+      onEvaluated: evaluation.onEvaluated,
+      onFeedback: (service, outcome, n) => {
+        metrics.observeCdsFeedback(service, outcome, n);
+      },
+    }),
+  );
   app.use(rulesetRoutes(deps.store));
   app.use(adminRoutes(deps.reload));
   app.use(openApiRoutes(deps.store));

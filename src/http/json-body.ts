@@ -20,10 +20,14 @@ export function shapeProblem(raw: Buffer, maxDepth: number): ProblemError | unde
   return undefined;
 }
 
-export function jsonBody(limit: number, maxDepth: number): RequestHandler[] {
+export function jsonBody(
+  limit: number,
+  maxDepth: number,
+  types: readonly string[] = ['application/json'],
+): RequestHandler[] {
   const requireJson = (req: Request, _res: Response, next: NextFunction): void => {
-    if (!req.is('application/json')) {
-      next(new ProblemError('UNSUPPORTED-MEDIA-TYPE', 'Send the body as application/json.'));
+    if (!req.is([...types])) {
+      next(new ProblemError('UNSUPPORTED-MEDIA-TYPE', `Send the body as ${types.join(' or ')}.`));
       return;
     }
     next();
@@ -31,7 +35,7 @@ export function jsonBody(limit: number, maxDepth: number): RequestHandler[] {
   const parse = express.json({
     limit,
     strict: true,
-    type: 'application/json',
+    type: [...types],
     verify: (_req, _res, buf) => {
       const problem = shapeProblem(buf, maxDepth);
       if (problem) throw problem;

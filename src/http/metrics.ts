@@ -18,6 +18,8 @@ export interface Metrics {
   track(req: IncomingMessage, res: ServerResponse): void;
   /** Records one evaluation: its duration, the rules that fired, the red flags raised. */
   observeEvaluation(response: EvaluationResponse, seconds: number): void;
+  /** Counts CDS Hooks feedback entries by service and outcome. */
+  observeCdsFeedback(service: string, outcome: 'accepted' | 'overridden', n: number): void;
   readonly routes: Router;
 }
 
@@ -75,6 +77,12 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
       for (const [code, n] of flagsByCode) this.inc({ code }, n);
     },
   });
+  const cdsFeedback = new Counter({
+    name: 'cds_feedback_total',
+    help: 'CDS Hooks feedback entries, by service and outcome',
+    labelNames: ['service', 'outcome'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: `${METRIC_PREFIX}ruleset_info`,
     help: 'The ruleset being served (value 1)',
@@ -124,6 +132,9 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
     middleware,
     track,
     routes,
+    observeCdsFeedback(service, outcome, n) {
+      cdsFeedback.inc({ service, outcome }, n);
+    },
     observeEvaluation(response, seconds) {
       evaluationDuration.observe(seconds);
       for (const hit of response.hits)

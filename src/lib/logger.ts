@@ -26,6 +26,9 @@ export interface LogFields {
   readonly evaluationId?: string;
   /** Who called: `key:<digest prefix>`, `jwt:<sub>` or `development`; never a key or token. */
   readonly caller?: string;
+  readonly cdsService?: string;
+  readonly feedbackAccepted?: number;
+  readonly feedbackOverridden?: number;
 }
 
 const ALLOWED: ReadonlySet<string> = new Set<keyof LogFields>([
@@ -47,6 +50,9 @@ const ALLOWED: ReadonlySet<string> = new Set<keyof LogFields>([
   'mode',
   'evaluationId',
   'caller',
+  'cdsService',
+  'feedbackAccepted',
+  'feedbackOverridden',
 ]);
 
 export interface Logger {

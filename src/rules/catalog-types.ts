@@ -74,6 +74,8 @@ export interface Questionnaire {
   readonly itemMin: number;
   readonly itemMax: number;
   readonly reverseItems?: readonly number[];
+  /** LOINC codes of the items in item order. */
+  readonly itemLoinc?: readonly string[];
   readonly bands: readonly Band[];
   readonly note?: string;
   readonly references: readonly string[];
@@ -116,12 +118,16 @@ export interface Drug {
   readonly name: string;
   readonly synonyms?: readonly string[];
   readonly washoutDays?: number;
+  /** RxNorm ingredient RxCUIs that map to this drug's ATC code. */
+  readonly rxnorm?: readonly string[];
 }
 
 export interface Condition {
   readonly id: string;
   readonly name: string;
   readonly icd10Prefixes: readonly string[];
+  /** SNOMED CT concept ids mapped to this condition (exact match). */
+  readonly snomed?: readonly string[];
 }
 
 export interface Symptom {

@@ -1,6 +1,10 @@
 import { Router } from 'express';
 import type { Request, Response } from 'express';
 import { answer } from '../../engine/answer';
+import type { ServedRuleset } from '../../engine/answer';
+import { mapFhir } from '../../fhir/map';
+import { relocate } from '../../fhir/pointers';
+import type { PointerMap } from '../../fhir/pointers';
 import type { EvaluationResponse } from '../../engine/response-types';
 import { locals } from '../context';
 import type { RequestLocals } from '../context';
@@ -44,10 +48,22 @@ export function answerEvaluation(
 ): EvaluationResponse {
   const active = deps.store.get();
   if (!active) throw new ProblemError('NOT-READY');
+  return respond(deps, active, body, traceFull, l);
+}
+
+/** One answer through the use case; with `pointers`, every pointer is rewritten to FHIR. */
+function respond(
+  deps: EvaluationRouteDeps,
+  active: ServedRuleset,
+  body: unknown,
+  traceFull: boolean,
+  l: RequestLocals,
+  pointers?: PointerMap,
+): EvaluationResponse {
   const answered = answer(active, body, { traceFull, now: deps.now });
   if (!answered.ok) {
     const { code, detail, errors } = answered.rejection;
-    throw new ProblemError(code, detail, errors);
+    throw new ProblemError(code, detail, pointers ? relocate(errors, pointers) : errors);
   }
   const { response } = answered;
   deps.onEvaluated?.(response, answered.seconds);
@@ -55,7 +71,36 @@ export function answerEvaluation(
   l.rulesetVersion = active.ruleset.manifest.version;
   l.rulesetHash = active.ruleset.hash;
   l.evaluationId = response.evaluationId;
-  return response;
+  return pointers ? { ...response, dataIssues: relocate(response.dataIssues, pointers) } : response;
+}
+
+export const FHIR_JSON = 'application/fhir+json';
+
+/**
+ * POST /v1/evaluations with a FHIR R4 Bundle (application/fhir+json): the mapper builds the
+ * native body, the one use case answers it, and every data issue and error pointer is rewritten
+ * to the FHIR resource and element it came from.
+ */
+export function answerFhirEvaluation(
+  deps: EvaluationRouteDeps,
+  body: unknown,
+  traceFull: boolean,
+  l: RequestLocals,
+): EvaluationResponse {
+  const active = deps.store.get();
+  if (!active) throw new ProblemError('NOT-READY');
+  const mapped = mapFhir(active.ruleset.catalog, body, { asOf: deps.now() });
+  if (!mapped.ok) {
+    const notFhir = mapped.errors.some((e) => e.code === 'not-fhir');
+    throw new ProblemError(
+      notFhir ? 'INVALID-REQUEST' : 'INCONSISTENT-REQUEST',
+      notFhir
+        ? 'Send a FHIR R4 Bundle (or resource) as application/fhir+json.'
+        : 'See errors[] for the FHIR element at fault.',
+      mapped.errors,
+    );
+  }
+  return respond(deps, active, mapped.body, traceFull, l, mapped.pointers);
 }
 
 /**
@@ -72,10 +117,11 @@ export function evaluationRoutes(deps: EvaluationRouteDeps): Router {
       locals(res).route = EVALUATIONS_ROUTE;
       next();
     },
-    ...jsonBody(deps.bodyLimitBytes, deps.maxJsonDepth),
+    ...jsonBody(deps.bodyLimitBytes, deps.maxJsonDepth, ['application/json', FHIR_JSON]),
     (req: Request, res: Response) => {
       const traceFull = traceMode(req.query);
-      res.status(200).json(answerEvaluation(deps, req.body, traceFull, locals(res)));
+      const answerer = req.is(FHIR_JSON) ? answerFhirEvaluation : answerEvaluation;
+      res.status(200).json(answerer(deps, req.body, traceFull, locals(res)));
     },
   );
   return router;

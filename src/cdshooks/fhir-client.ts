@@ -1,0 +1,98 @@
+/**
+ * Reads the prefetch data a CDS client did not send from its FHIR server: real HTTP GETs with
+ * the client's bearer token, following Bundle `next` links on the same server, with a timeout.
+ */
+
+export interface FhirFetchOptions {
+  readonly fhirServer: string;
+  /** The client's token; sent on every call when given. */
+  readonly accessToken?: string;
+  readonly timeoutMs: number;
+  /** Allow a plain-http fhirServer (tests and development on loopback). */
+  readonly allowHttp: boolean;
+  readonly maxPages?: number;
+}
+
+export class FhirUnavailable extends Error {
+  override readonly name = 'FhirUnavailable';
+}
+
+/** `{{context.x}}` and user tokens replaced; undefined when a token has no value. */
+export function fillTemplate(
+  template: string,
+  context: Readonly<Record<string, unknown>>,
+  user: Readonly<Record<string, string>>,
+): string | undefined {
+  const missing: string[] = [];
+  const filled = template.replace(/\{\{\s*([A-Za-z.]+)\s*\}\}/g, (_all, token: string) => {
+    const value = token.startsWith('context.') ? context[token.slice(8)] : user[token];
+    if (typeof value !== 'string' || value === '') {
+      missing.push(token);
+      return '';
+    }
+    return encodeURIComponent(value);
+  });
+  return missing.length > 0 ? undefined : filled;
+}
+
+export function usableServer(fhirServer: string, allowHttp: boolean): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(fhirServer.endsWith('/') ? fhirServer : `${fhirServer}/`);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && allowHttp) return url;
+  return undefined;
+}
+
+async function getJson(url: URL, o: FhirFetchOptions): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: {
+        accept: 'application/fhir+json',
+        ...(o.accessToken === undefined ? {} : { authorization: `Bearer ${o.accessToken}` }),
+      },
+      redirect: 'error',
+      signal: AbortSignal.timeout(o.timeoutMs),
+    });
+  } catch {
+    throw new FhirUnavailable('FHIR server unreachable or too slow');
+  }
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new FhirUnavailable(`FHIR server answered ${String(res.status)}`);
+  try {
+    return await res.json();
+  } catch {
+    throw new FhirUnavailable('FHIR server sent a body that is not JSON');
+  }
+}
+
+/** One prefetch query (relative to the server) read in full: a resource, or all Bundle pages. */
+export async function fetchQuery(query: string, o: FhirFetchOptions): Promise<unknown[]> {
+  const base = usableServer(o.fhirServer, o.allowHttp);
+  if (!base) throw new FhirUnavailable('fhirServer is not a usable URL');
+  const out: unknown[] = [];
+  let url: URL | undefined = new URL(query, base);
+  for (let page = 0; url && page < (o.maxPages ?? 20); page++) {
+    const body = await getJson(url, o);
+    if (body === undefined) break;
+    out.push(body);
+    const b = body as { resourceType?: unknown; link?: unknown };
+    url = undefined;
+    if (b.resourceType === 'Bundle' && Array.isArray(b.link)) {
+      const next = (b.link as { relation?: unknown; url?: unknown }[]).find(
+        (l) => l.relation === 'next' && typeof l.url === 'string',
+      );
+      if (next && typeof next.url === 'string') {
+        const candidate = new URL(next.url, base);
+        // Only pages of the same server get the token.
+        if (candidate.origin === base.origin && candidate.pathname.startsWith(base.pathname))
+          url = candidate;
+      }
+    }
+  }
+  return out;
+}
