@@ -1,8 +1,10 @@
 import type { RequestListener } from 'node:http';
+import path from 'node:path';
 import express from 'express';
 import helmet from 'helmet';
 import type { AuthConfig } from '../config';
 import type { Logger } from '../lib/logger';
+import { projectRoot } from '../lib/paths';
 import { anyCredential, v1Admission, v1Guard } from './auth';
 import { requestContext } from './context';
 import { errorHandler, notFound } from './errors';
@@ -14,6 +16,7 @@ import { adminRoutes } from './routes/admin';
 import { evaluationRoutes } from './routes/evaluations';
 import { healthRoutes } from './routes/health';
 import { openApiRoutes } from './routes/openapi';
+import { ruleBookRoutes } from './routes/rulebook';
 import { rulesetRoutes } from './routes/ruleset';
 import type { RulesetStore } from './ruleset-store';
 
@@ -37,6 +40,11 @@ export interface AppDeps {
    * everything through Express: the reference the fast path is tested against.
    */
   readonly fastPath?: boolean;
+  /**
+   * Regression cases whose coverage the rule book (GET /rules) shows; default
+   * test/regression/cases. A folder that does not exist (a deployment without test/) is fine.
+   */
+  readonly regressionCasesDir?: string;
 }
 
 /**
@@ -76,6 +84,13 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use(rulesetRoutes(deps.store));
   app.use(adminRoutes(deps.reload));
   app.use(openApiRoutes(deps.store));
+  // Open like /openapi.json: the rule book holds rules, never patient data.
+  app.use(
+    ruleBookRoutes(
+      deps.store,
+      deps.regressionCasesDir ?? path.join(projectRoot(), 'test', 'regression', 'cases'),
+    ),
+  );
   app.use(notFound);
   app.use(errorHandler(deps.logger));
 

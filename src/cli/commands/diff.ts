@@ -5,10 +5,10 @@ import { requestOf } from '../../regression/case';
 import { generatePatients } from '../../synth/patients';
 import { intFlag, parseArgs } from '../args';
 import { casesDirOf, COMMON_BOOLEANS, loadCorpus, loadRules } from '../context';
-import { createEvaluator } from '../evaluate';
+import { createEvaluator } from '../../regression/run';
 import { EXIT, issueLine, plural, UsageError } from '../io';
 import type { ExitCode, Io } from '../io';
-import { outcomeChanges, signatureOf } from '../outcome-diff';
+import { outcomeChanges, signatureOf } from '../../regression/outcome-diff';
 import { resolveRulesetSource } from '../ruleset-source';
 import type { RulesetSource } from '../ruleset-source';
 
