@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigError, isDevelopmentMode, loadConfig } from './config';
 import { createApp } from './http/app';
 import { createHttpServer } from './http/server';
@@ -5,6 +6,7 @@ import { createReloader } from './http/reload';
 import { RulesetStore } from './http/ruleset-store';
 import { formatIssue } from './lib/issue';
 import { createLogger } from './lib/logger';
+import { projectRoot } from './lib/paths';
 import { loadRuleset } from './rules/load';
 import { watchRules } from './rules/watch';
 
@@ -61,6 +63,17 @@ function main(): void {
       })
     : undefined;
 
+  // The rule studio writes rules/: development mode only (loopback, no credentials configured).
+  const studio =
+    development && config.nodeEnv !== 'production'
+      ? {
+          rulesDir: config.rulesDir,
+          casesDir: path.join(projectRoot(), 'test', 'regression', 'cases'),
+          assetsDir: path.join(projectRoot(), 'dist', 'studio'),
+          reload,
+        }
+      : undefined;
+
   let draining = false;
   const app = createApp({
     store,
@@ -72,6 +85,7 @@ function main(): void {
     rateLimitPerMinute: config.rateLimitPerMinute,
     metricsRequireAuth: config.metricsRequireAuth,
     reload,
+    ...(studio ? { studio } : {}),
   });
   const server = createHttpServer(app, config);
   server.listen(config.port, config.host, () => {
@@ -80,6 +94,7 @@ function main(): void {
       port: config.port,
       mode: development ? 'development' : config.nodeEnv,
     });
+    if (studio) logger.info(`rule studio: http://${config.host}:${String(config.port)}/studio`);
   });
 
   const shutdown = (): void => {

@@ -2,6 +2,7 @@ import type { RequestListener } from 'node:http';
 import path from 'node:path';
 import express from 'express';
 import helmet from 'helmet';
+import { isDevelopmentMode } from '../config';
 import type { AuthConfig } from '../config';
 import type { Logger } from '../lib/logger';
 import { projectRoot } from '../lib/paths';
@@ -18,6 +19,8 @@ import { healthRoutes } from './routes/health';
 import { openApiRoutes } from './routes/openapi';
 import { ruleBookRoutes } from './routes/rulebook';
 import { rulesetRoutes } from './routes/ruleset';
+import { studioRoutes } from './routes/studio';
+import type { StudioDeps } from './routes/studio';
 import type { RulesetStore } from './ruleset-store';
 
 export interface AppDeps {
@@ -45,6 +48,11 @@ export interface AppDeps {
    * test/regression/cases. A folder that does not exist (a deployment without test/) is fine.
    */
   readonly regressionCasesDir?: string;
+  /**
+   * The rule studio (/studio). Mounted only in development mode (no API key, no JWT issuer);
+   * with authentication configured /studio answers 404 whatever is passed here.
+   */
+  readonly studio?: StudioDeps;
 }
 
 /**
@@ -91,6 +99,7 @@ export function createApp(deps: AppDeps): RequestListener {
       deps.regressionCasesDir ?? path.join(projectRoot(), 'test', 'regression', 'cases'),
     ),
   );
+  if (deps.studio && isDevelopmentMode(deps.auth)) app.use(studioRoutes(deps.store, deps.studio));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
 
