@@ -4,6 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// `--outdir DIR` (tests build into a temporary folder); default dist/studio.
+const at = process.argv.indexOf('--outdir');
+const outdir =
+  at > 0 ? path.resolve(process.argv[at + 1]) : path.join(here, '..', 'dist', 'studio');
 
 /** codemirror-json-schema's markdown renderer pulls in markdown-it and shiki: use plain text. */
 const plainMarkdown = {
@@ -19,7 +23,7 @@ const plainMarkdown = {
 
 const result = await build({
   entryPoints: [path.join(here, 'src', 'main.ts')],
-  outfile: path.join(here, '..', 'dist', 'studio', 'studio.js'),
+  outfile: path.join(outdir, 'studio.js'),
   bundle: true,
   minify: true,
   format: 'iife',

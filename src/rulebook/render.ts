@@ -33,6 +33,7 @@ function page(title: string, body: string, links: BookLinks): string {
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${e(links.asset('rulebook.css'))}">
 <script src="${e(links.asset('rulebook.js'))}" defer></script>
 </head><body>

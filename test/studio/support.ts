@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/http/app';
@@ -52,7 +55,12 @@ export function raisedThreshold(text: string): string {
 
 /** createApp() in development mode with the studio on a copy of rules/. */
 export function studioApp(
-  options: { rulesDir?: string; auth?: AppDeps['auth']; syntheticCount?: number } = {},
+  options: {
+    rulesDir?: string;
+    auth?: AppDeps['auth'];
+    syntheticCount?: number;
+    assetsDir?: string;
+  } = {},
 ) {
   const rulesDir = options.rulesDir ?? rulesCopy();
   const logger = createLogger('error', [new Silent()]);
@@ -69,11 +77,42 @@ export function studioApp(
     studio: {
       rulesDir,
       casesDir: CASES_DIR,
-      assetsDir: path.join(ROOT, 'dist', 'studio'),
+      assetsDir: options.assetsDir ?? path.join(ROOT, 'dist', 'studio'),
       reload,
       token: TOKEN,
       syntheticCount: options.syntheticCount ?? 100,
     },
   });
   return { app, store, rulesDir };
+}
+
+/** Builds the studio front end into a temporary folder (the same script as `npm run build`). */
+export function buildAssets(): string {
+  const out = tempDir();
+  execFileSync(process.execPath, [path.join(ROOT, 'studio', 'build.mjs'), '--outdir', out], {
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
+  return out;
+}
+
+/** The studio app listening on an ephemeral loopback port, for a real browser. */
+export async function listeningStudio(
+  options: Parameters<typeof studioApp>[0] & { assetsDir: string },
+): Promise<{ url: string; close: () => Promise<void> } & ReturnType<typeof studioApp>> {
+  const s = studioApp(options);
+  const server = http.createServer(s.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    ...s,
+    url: `http://127.0.0.1:${String(port)}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
 }
