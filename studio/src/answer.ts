@@ -149,6 +149,15 @@ function whyNotBlock(w: WhyNot): HTMLLIElement {
   );
 }
 
+function whyNotSection(items: readonly WhyNot[]): HTMLElement {
+  return h(
+    'details',
+    { class: 'why-not' },
+    h('summary', {}, h('h3', {}, `Why not (${String(items.length)} options not offered)`)),
+    items.length === 0 ? h('p', { class: 'none' }, 'none') : h('ul', {}, items.map(whyNotBlock)),
+  );
+}
+
 /** Red flags first, then options by status with reasons, findings, data issues, and why not. */
 export function renderAnswer(a: RunAnswer): HTMLElement[] {
   if (!a.ok)
@@ -218,10 +227,6 @@ export function renderAnswer(a: RunAnswer): HTMLElement[] {
     ...list('Data issues', r.dataIssues, (d) =>
       h('li', {}, h('b', {}, d.code), ` at ${d.pointer} — ${d.message}`),
     ),
-    ...list(
-      'Why not',
-      a.whyNot.filter((w) => w.rules.length > 0 || w.reasons.length > 0),
-      whyNotBlock,
-    ),
+    whyNotSection(a.whyNot.filter((w) => w.rules.length > 0 || w.reasons.length > 0)),
   ];
 }

@@ -345,15 +345,19 @@ async function start(): Promise<void> {
     h(
       'main',
       {},
-      region(
-        'cases',
-        'Cases',
-        h('div', { class: 'row' }, h('label', { for: 'case' }, 'Case'), el.caseSelect, el.run),
-        el.caseNote,
-        h('div', { class: 'editor request-editor' }, requestEditor.dom),
+      h(
+        'div',
+        { class: 'column' },
+        region(
+          'cases',
+          'Cases',
+          h('div', { class: 'row' }, h('label', { for: 'case' }, 'Case'), el.caseSelect, el.run),
+          el.caseNote,
+          h('div', { class: 'editor request-editor' }, requestEditor.dom),
+        ),
+        region('trace', 'Trace', el.trace),
       ),
       region('answer', 'Answer', el.answer),
-      region('trace', 'Trace', el.trace),
       region(
         'rules',
         'Rules',
