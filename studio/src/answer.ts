@@ -1,21 +1,10 @@
-import type { EvaluationResponse, Hit, RunAnswer, TraceNode, WhyNot } from './api';
+import type { EvaluationResponse, Hit, TraceNode } from '../../src/engine/response-types';
+import { effectiveResult, leafSeen, leafTest } from '../../src/engine/trace-text';
+import type { WhyNot } from '../../src/studio/why-not';
+import type { RunAnswer } from './api';
 import { h } from './dom';
 
 const STATUS_ORDER = ['candidate', 'caution', 'blocked', 'deferred'];
-
-const OP_TEXT: Readonly<Record<string, string>> = {
-  equal: '=',
-  notEqual: '≠',
-  lessThan: '<',
-  lessThanInclusive: '≤',
-  greaterThan: '>',
-  greaterThanInclusive: '≥',
-  in: 'in',
-  notIn: 'not in',
-  between: 'between',
-  contains: 'contains',
-  doesNotContain: 'does not contain',
-};
 
 const MARK: Readonly<Record<string, string>> = { true: '✓', false: '✗', 'not-evaluated': '–' };
 const MARK_WORD: Readonly<Record<string, string>> = {
@@ -24,43 +13,18 @@ const MARK_WORD: Readonly<Record<string, string>> = {
   'not-evaluated': 'not evaluated',
 };
 
-/** A boolean node's result follows from its children when the engine left it unrecorded. */
-function effective(node: TraceNode): string {
-  if (node.result !== 'not-evaluated' || 'fact' in node) return node.result;
-  if ('not' in node) {
-    const inner = effective(node.not);
-    return inner === 'not-evaluated' ? inner : inner === 'true' ? 'false' : 'true';
-  }
-  const results = ('all' in node ? node.all : node.any).map(effective);
-  const [win, lose] = 'all' in node ? (['false', 'true'] as const) : (['true', 'false'] as const);
-  if (results.includes(win)) return win;
-  if (results.length > 0 && results.every((r) => r === lose)) return lose;
-  return 'not-evaluated';
-}
-
-export function leafText(node: Extract<TraceNode, { fact: string }>): string {
-  const params = Object.entries(node.params ?? {})
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(', ');
-  const fact = params === '' ? node.fact : `${node.fact}(${params})`;
-  return `${fact} ${OP_TEXT[node.operator] ?? node.operator} ${JSON.stringify(node.value)}`;
-}
-
 function nodeItem(node: TraceNode): HTMLLIElement {
-  const r = effective(node);
+  const r = effectiveResult(node);
   const mark = h('span', { class: `mark r-${r}`, title: MARK_WORD[r] ?? r }, MARK[r] ?? '?');
   const sr = h('span', { class: 'sr-only' }, ` (${MARK_WORD[r] ?? r}) `);
   if ('fact' in node) {
-    const seen =
-      node.result === 'not-evaluated'
-        ? 'not evaluated'
-        : `saw ${node.factValue === undefined ? 'nothing' : JSON.stringify(node.factValue)}`;
+    const seen = leafSeen(node);
     return h(
       'li',
       {},
       mark,
       sr,
-      h('code', {}, leafText(node)),
+      h('code', {}, leafTest(node)),
       h('span', { class: 'seen' }, ` — ${seen}`),
     );
   }
@@ -72,7 +36,7 @@ function nodeItem(node: TraceNode): HTMLLIElement {
 function hitBlock(hit: Hit): HTMLDetailsElement {
   const failed =
     !hit.fired && hit.failedLeaf && 'fact' in hit.failedLeaf
-      ? h('p', { class: 'because' }, 'stopped by: ', h('code', {}, leafText(hit.failedLeaf)))
+      ? h('p', { class: 'because' }, 'stopped by: ', h('code', {}, leafTest(hit.failedLeaf)))
       : null;
   return h(
     'details',

@@ -5,16 +5,19 @@ import { performance } from 'node:perf_hooks';
 import express, { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { answer } from '../../engine/answer';
+import type { Rejection } from '../../engine/answer';
+import type { EvaluationResponse } from '../../engine/response-types';
 import { escapeHtml } from '../../lib/html';
 import { formatIssue } from '../../lib/issue';
 import type { Issue } from '../../lib/issue';
 import { compareOutcome, loadCases, requestOf } from '../../regression/case';
 import type { RegressionCase } from '../../regression/case';
 import { compareRulesets } from '../../regression/impact';
-import type { ImpactInput } from '../../regression/impact';
+import type { Changed, ImpactInput, RuleChange } from '../../regression/impact';
 import { createEvaluator } from '../../regression/run';
 import type { Ruleset } from '../../rules/load';
 import { whyNot } from '../../studio/why-not';
+import type { WhyNot } from '../../studio/why-not';
 import {
   applyBumps,
   loadCandidate,
@@ -23,12 +26,78 @@ import {
   ruleFiles,
   saveRuleFile,
 } from '../../studio/workspace';
+import type { NeededBump } from '../../studio/workspace';
 import { generatePatients } from '../../synth/patients';
 import { locals } from '../context';
 import { ProblemError } from '../problems';
 import type { Reloader } from '../reload';
 import type { RulesetStore } from '../ruleset-store';
 import { isLoopback } from './admin';
+
+/** One problem of the edited ruleset, as the page shows it. */
+export interface StudioIssue {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly code: string;
+  readonly message: string;
+  /** `file:line:column  CODE  message`, as the CLI prints it. */
+  readonly text: string;
+}
+
+/** The JSON answers of the studio API; the front end (studio/src/) reads these same types. */
+export interface StudioState {
+  readonly ruleset: RulesetRef;
+  readonly files: readonly string[];
+  readonly cases: readonly { readonly name: string; readonly description: string }[];
+}
+
+export interface RulesetRef {
+  readonly id: string;
+  readonly version: string;
+  readonly hash: string;
+}
+
+export interface StudioCase {
+  readonly name: string;
+  readonly description: string;
+  readonly request: Record<string, unknown>;
+}
+
+export type StudioRun =
+  | { readonly ok: true; readonly response: EvaluationResponse; readonly whyNot: readonly WhyNot[] }
+  | { readonly ok: false; readonly rejection: Rejection };
+
+export interface StudioCheck {
+  readonly ok: boolean;
+  readonly issues: readonly StudioIssue[];
+  readonly lockIssues: readonly StudioIssue[];
+  readonly bumps: readonly NeededBump[];
+}
+
+export interface StudioImpact {
+  readonly regressionCases: number;
+  readonly syntheticPatients: number;
+  readonly changed: { readonly regression: number; readonly synthetic: number };
+  readonly ruleChanges: readonly RuleChange[];
+  readonly groups: readonly {
+    readonly rule: string;
+    readonly ruleChange: string;
+    readonly regression: number;
+    readonly synthetic: number;
+    readonly items: readonly Changed[];
+  }[];
+  readonly failures: readonly { readonly case: string; readonly differences: readonly string[] }[];
+  readonly lockIssues: readonly StudioIssue[];
+  readonly seconds: number;
+}
+
+export interface StudioSave {
+  readonly saved: string;
+  readonly text: string;
+  readonly bumped: readonly NeededBump[];
+  readonly ruleset: RulesetRef;
+}
 
 /** What the rule studio needs; given to createApp only in development mode. */
 export interface StudioDeps {
@@ -56,7 +125,7 @@ const ASSETS: Readonly<Record<string, string>> = {
 /** Synthetic examples kept per rule group in an impact answer. */
 const EXAMPLES_PER_GROUP = 20;
 
-function issueJson(i: Issue): Record<string, unknown> {
+function issueJson(i: Issue): StudioIssue {
   return {
     file: i.file ?? '',
     line: i.line ?? 1,
@@ -173,17 +242,19 @@ export function studioRoutes(store: RulesetStore, deps: StudioDeps): Router {
 
   router.get('/studio/api/state', (_req, res) => {
     const r = served();
-    res.json({
+    const state: StudioState = {
       ruleset: { id: r.manifest.id, version: r.manifest.version, hash: r.hash },
       files: ruleFiles(deps.rulesDir),
       cases: cases().map((c) => ({ name: c.name, description: c.description })),
-    });
+    };
+    res.json(state);
   });
   router.get('/studio/api/case', (req, res) => {
     const name = typeof req.query.name === 'string' ? req.query.name : '';
     const c = cases().find((x) => x.name === name);
     if (!c) throw new ProblemError('NOT-FOUND', 'No regression case with this name.');
-    res.json({ name: c.name, description: c.description, request: requestOf(c), expect: c.expect });
+    const detail: StudioCase = { name: c.name, description: c.description, request: requestOf(c) };
+    res.json(detail);
   });
   router.get('/studio/api/file', (req, res, next) => {
     try {
@@ -199,20 +270,27 @@ export function studioRoutes(store: RulesetStore, deps: StudioDeps): Router {
     const body = (req.body as { request?: unknown } | undefined)?.request;
     const answered = answer(active, body, { traceFull: true, now: () => new Date() });
     if (!answered.ok) {
-      res.json({ ok: false, rejection: answered.rejection });
+      const refused: StudioRun = { ok: false, rejection: answered.rejection };
+      res.json(refused);
       return;
     }
-    res.json({ ok: true, response: answered.response, whyNot: whyNot(ruleset, answered.response) });
+    const run: StudioRun = {
+      ok: true,
+      response: answered.response,
+      whyNot: whyNot(ruleset, answered.response),
+    };
+    res.json(run);
   });
   router.post('/studio/api/check', (req, res, next) => {
     try {
       const { candidate } = candidateOf(req);
-      res.json({
+      const check: StudioCheck = {
         ok: candidate.load.ok,
         issues: candidate.load.ok ? [] : candidate.load.issues.map(issueJson),
         lockIssues: candidate.lockIssues.map(issueJson),
         bumps: candidate.bumps,
-      });
+      };
+      res.json(check);
     } catch (error) {
       next(error);
     }
@@ -252,7 +330,7 @@ export function studioRoutes(store: RulesetStore, deps: StudioDeps): Router {
         if (differences.length > 0) failures.push({ case: c.name, differences });
       }
       const changeOf = new Map(impact.ruleChanges.map((x) => [x.id, x.change]));
-      res.json({
+      const result: StudioImpact = {
         regressionCases: corpusCases.length,
         syntheticPatients: count,
         changed: {
@@ -274,7 +352,8 @@ export function studioRoutes(store: RulesetStore, deps: StudioDeps): Router {
         failures,
         lockIssues: candidate.lockIssues.map(issueJson),
         seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
-      });
+      };
+      res.json(result);
     } catch (error) {
       next(error);
     }
@@ -304,7 +383,7 @@ export function studioRoutes(store: RulesetStore, deps: StudioDeps): Router {
       saveRuleFile(deps.rulesDir, first.rel, text, candidate.load.ruleset);
       const outcome = deps.reload();
       if (!outcome.ok) throw rejected(outcome.issues);
-      res.json({
+      const saved: StudioSave = {
         saved: first.rel,
         text,
         bumped,
@@ -313,7 +392,8 @@ export function studioRoutes(store: RulesetStore, deps: StudioDeps): Router {
           version: outcome.ruleset.manifest.version,
           hash: outcome.ruleset.hash,
         },
-      });
+      };
+      res.json(saved);
     } catch (error) {
       next(error);
     }
