@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     }
     const results = {
       measuredAt: new Date().toISOString(),
-      machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
+      machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${os.loadavg()[0]?.toFixed(1) ?? '?'}`,
       bundle: {
         jsBytes: js.length,
         jsGzipBytes: zlib.gzipSync(js).length,
