@@ -279,4 +279,27 @@ describe('rule studio: cases, check, impact and save', () => {
     expect(again.body.lockIssues).toEqual([]);
     expect(repoRulesHash()).toBe(repoBefore);
   });
+
+  it('when another rule file holds a changed rule without a bump, then save refuses rather than lock it', async () => {
+    const { app, rulesDir } = studioApp();
+    const mania = path.join(rulesDir, 'red-flags', 'mania.yaml');
+    const maniaText = fs.readFileSync(mania, 'utf8');
+    const edited = maniaText.replace(/^(\s+)title: (.*)$/m, '$1title: $2 (edited on disk)');
+    expect(edited).not.toBe(maniaText);
+    fs.writeFileSync(mania, edited);
+    const lockBefore = fs.readFileSync(path.join(rulesDir, 'ruleset.lock'), 'utf8');
+    const file = path.join(rulesDir, SI_FILE);
+    const original = fs.readFileSync(file, 'utf8');
+    const res = await post(app, '/studio/api/save', {
+      path: SI_FILE,
+      text: raisedThreshold(original),
+      bump: true,
+    });
+    expectProblem(res, 409, 'VERSION-BUMP-NEEDED');
+    expect(res.body.errors[0].message).toMatch(
+      /^rules\/red-flags\/mania\.yaml:\d+:\d+ +RULE-VERSION-NOT-BUMPED/,
+    );
+    expect(fs.readFileSync(file, 'utf8')).toBe(original);
+    expect(fs.readFileSync(path.join(rulesDir, 'ruleset.lock'), 'utf8')).toBe(lockBefore);
+  });
 });

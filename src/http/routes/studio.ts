@@ -16,6 +16,7 @@ import { compareRulesets } from '../../regression/impact';
 import type { Changed, ImpactInput, RuleChange } from '../../regression/impact';
 import { createEvaluator } from '../../regression/run';
 import type { Ruleset } from '../../rules/load';
+import { LOCK_BLOCKING_CODES } from '../../rules/lock';
 import { whyNot } from '../../studio/why-not';
 import type { WhyNot } from '../../studio/why-not';
 import {
@@ -380,6 +381,14 @@ export function studioRoutes(store: RulesetStore, deps: StudioDeps): Router {
         if (!candidate.load.ok) throw rejected(candidate.load.issues);
         if (candidate.bumps.length > 0) throw new ProblemError('INTERNAL');
       }
+      // A changed rule elsewhere (edited on disk without a bump) must not slip into the lock.
+      const blocking = candidate.lockIssues.filter((i) => LOCK_BLOCKING_CODES.has(i.code));
+      if (blocking.length > 0)
+        throw new ProblemError(
+          'VERSION-BUMP-NEEDED',
+          'Another rule file has a changed rule without a version bump; bump it there first.',
+          blocking.map((i) => ({ pointer: '', code: i.code, message: formatIssue(i) })),
+        );
       saveRuleFile(deps.rulesDir, first.rel, text, candidate.load.ruleset);
       const outcome = deps.reload();
       if (!outcome.ok) throw rejected(outcome.issues);
