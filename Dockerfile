@@ -7,6 +7,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The rule studio's front end (development only; the runtime stage copies dist/src alone).
+COPY studio ./studio
+COPY schemas ./schemas
 RUN npm run build
 
 # Runtime stage: production dependencies, the build, the rules and schemas; non-root, with an

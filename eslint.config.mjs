@@ -122,6 +122,8 @@ export default tseslint.config(
       'src/generated/**',
       'jest.config.js',
       'eslint.config.mjs',
+      // The studio's esbuild script: build configuration, like jest.config.js.
+      'studio/build.mjs',
     ],
   },
   js.configs.recommended,

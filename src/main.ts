@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigError, isDevelopmentMode, loadConfig } from './config';
 import { createApp } from './http/app';
 import { createHttpServer, drainHttpServer, isDraining } from './http/server';
@@ -9,6 +10,7 @@ import type { Logger } from './lib/logger';
 import { createLogger } from './lib/logger';
 import { loadForServing } from './engine/ruleset';
 import { createOffThreadLoader } from './engine/off-thread';
+import { projectRoot } from './lib/paths';
 import { watchRules } from './rules/watch';
 
 /** Composition root: the only place that reads the environment and listens. */
@@ -70,6 +72,17 @@ function main(): void {
       })
     : undefined;
 
+  // The rule studio writes rules/: development mode only (loopback, no credentials configured).
+  const studio =
+    development && config.nodeEnv !== 'production'
+      ? {
+          rulesDir: config.rulesDir,
+          casesDir: path.join(projectRoot(), 'test', 'regression', 'cases'),
+          assetsDir: path.join(projectRoot(), 'dist', 'studio'),
+          reload,
+        }
+      : undefined;
+
   const app = createApp({
     store,
     logger,
@@ -82,6 +95,7 @@ function main(): void {
     metricsRequireAuth: config.metricsRequireAuth,
     cdsHooks: config.cdsHooks,
     reload,
+    ...(studio ? { studio } : {}),
   });
   const server = createHttpServer(app, config, logger);
   server.listen(config.port, config.host, () => {
@@ -90,6 +104,7 @@ function main(): void {
       port: config.port,
       mode: development ? 'development' : config.nodeEnv,
     });
+    if (studio) logger.info(`rule studio: http://${config.host}:${String(config.port)}/studio`);
   });
 
   const shutdown = (): void => {

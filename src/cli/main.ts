@@ -4,6 +4,7 @@ import path from 'node:path';
 import { projectRoot } from '../lib/paths';
 import { coverageCommand, COVERAGE_HELP } from './commands/coverage';
 import { diffCommand, DIFF_HELP } from './commands/diff';
+import { docCommand, DOC_HELP } from './commands/doc';
 import { explainCommand, EXPLAIN_HELP } from './commands/explain';
 import { testCommand, TEST_HELP } from './commands/test';
 import { validateCommand, VALIDATE_HELP } from './commands/validate';
@@ -22,6 +23,7 @@ Commands:
   explain    evaluate one case or request and show the condition tree
   coverage   rule and condition coverage of the regression cases (HTML in coverage/rules/)
   diff       which cases change outcome between two rulesets (folders or git refs)
+  doc        the rule book (/rules) as a static site (default site/rules/)
 
 Common options: --rules DIR (default rules/), --cases DIR (default test/regression/cases/),
 --json (machine-readable output; errors too, as {"ok": false, "error": …} on stdout), --help.
@@ -38,6 +40,7 @@ const HELP: Readonly<Record<string, string>> = {
   explain: EXPLAIN_HELP,
   coverage: COVERAGE_HELP,
   diff: DIFF_HELP,
+  doc: DOC_HELP,
 };
 
 /** The general usage and every command's help, for tests that run each example shown. */
@@ -102,6 +105,8 @@ export async function main(
         io.out(topic === undefined ? USAGE : (HELP[topic] ?? USAGE));
         return EXIT.ok;
       }
+      case 'doc':
+        return await docCommand(rest, io);
       case undefined:
       case '--help':
       case '-h':

@@ -1,5 +1,5 @@
 import type { EvaluationResponse, Hit, TraceNode } from '../engine/response-types';
-import { OP_TEXT } from '../rules/lint';
+import { effectiveResult, leafSeen, leafTest } from '../engine/trace-text';
 
 const MARK: Readonly<Record<TraceNode['result'], string>> = {
   true: '✓',
@@ -8,33 +8,7 @@ const MARK: Readonly<Record<TraceNode['result'], string>> = {
 };
 
 function leafText(node: Extract<TraceNode, { fact: string }>): string {
-  const params = Object.entries(node.params ?? {})
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(', ');
-  const fact = params === '' ? node.fact : `${node.fact}(${params})`;
-  const test = `${OP_TEXT[node.operator] ?? node.operator} ${JSON.stringify(node.value)}`;
-  const seen =
-    node.result === 'not-evaluated'
-      ? '(not evaluated)'
-      : `saw ${node.factValue === undefined ? 'nothing' : JSON.stringify(node.factValue)}`;
-  return `${fact} ${test}   ${seen}`;
-}
-
-/**
- * json-rules-engine records results on leaves but not always on the boolean nodes above them;
- * those follow from their children (a leaf it skipped stays "not evaluated").
- */
-export function effectiveResult(node: TraceNode): TraceNode['result'] {
-  if (node.result !== 'not-evaluated' || 'fact' in node) return node.result;
-  if ('not' in node) {
-    const inner = effectiveResult(node.not);
-    return inner === 'not-evaluated' ? inner : inner === 'true' ? 'false' : 'true';
-  }
-  const results = ('all' in node ? node.all : node.any).map(effectiveResult);
-  const [win, lose] = 'all' in node ? (['false', 'true'] as const) : (['true', 'false'] as const);
-  if (results.includes(win)) return win;
-  if (results.length > 0 && results.every((r) => r === lose)) return lose;
-  return 'not-evaluated';
+  return `${leafTest(node)}   ${leafSeen(node)}`;
 }
 
 /** The condition tree, one node a line, marked ✓ true, ✗ false, – not evaluated. */

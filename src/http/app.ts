@@ -1,9 +1,11 @@
 import type { RequestListener } from 'node:http';
+import path from 'node:path';
 import express from 'express';
 import helmet from 'helmet';
 import type { AuthConfig, CdsHooksConfig } from '../config';
 import { isDevelopmentMode } from '../config';
 import type { Logger } from '../lib/logger';
+import { projectRoot } from '../lib/paths';
 import { anyCredential, v1Admission, v1Guard } from './auth';
 import { requestContext } from './context';
 import { errorHandler, notFound, wellFormedPath } from './errors';
@@ -18,7 +20,10 @@ import { cdsHooksRoutes } from './routes/cds-hooks';
 import { evaluationRoutes } from './routes/evaluations';
 import { healthRoutes } from './routes/health';
 import { openApiRoutes } from './routes/openapi';
+import { ruleBookRoutes } from './routes/rulebook';
 import { rulesetRoutes } from './routes/ruleset';
+import { studioRoutes } from './routes/studio';
+import type { StudioDeps } from './routes/studio';
 import type { RulesetStore } from './ruleset-store';
 
 export interface AppDeps {
@@ -47,6 +52,16 @@ export interface AppDeps {
   readonly fastPath?: boolean;
   /** CDS Hooks clients and FHIR access (absent: no clients, so CDS routes are open only in development mode). */
   readonly cdsHooks?: CdsHooksConfig;
+  /**
+   * Regression cases whose coverage the rule book (GET /rules) shows; default
+   * test/regression/cases. A folder that does not exist (a deployment without test/) is fine.
+   */
+  readonly regressionCasesDir?: string;
+  /**
+   * The rule studio (/studio). Mounted only in development mode (no API key, no JWT issuer);
+   * with authentication configured /studio answers 404 whatever is passed here.
+   */
+  readonly studio?: StudioDeps;
 }
 
 const NO_CDS_CLIENTS: CdsHooksConfig = {
@@ -119,6 +134,14 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use(rulesetRoutes(deps.store));
   app.use(adminRoutes(deps.reload));
   app.use(openApiRoutes(deps.store));
+  // Open like /openapi.json: the rule book holds rules, never patient data.
+  app.use(
+    ruleBookRoutes(
+      deps.store,
+      deps.regressionCasesDir ?? path.join(projectRoot(), 'test', 'regression', 'cases'),
+    ),
+  );
+  if (deps.studio && isDevelopmentMode(deps.auth)) app.use(studioRoutes(deps.store, deps.studio));
   app.use(methodNotAllowed(() => (app.router as unknown as { stack: RouterLayer[] }).stack));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

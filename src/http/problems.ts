@@ -16,6 +16,18 @@ export const PROBLEMS = {
   FORBIDDEN: { status: 403, title: 'The credentials do not allow this' },
   'NOT-FOUND': { status: 404, title: 'No such resource' },
   'RULE-NOT-FOUND': { status: 404, title: 'No rule with this id in the loaded ruleset' },
+  'RULE-PATH-REFUSED': {
+    status: 400,
+    title: 'Not a rule file path under rules/ (the rule studio reads and writes nothing else)',
+  },
+  'VERSION-BUMP-NEEDED': {
+    status: 409,
+    title: 'A rule changed without a version bump; save again with the bump offered',
+  },
+  'RULE-FILE-REJECTED': {
+    status: 422,
+    title: 'The edited ruleset does not load; nothing was saved or compared',
+  },
   'METHOD-NOT-ALLOWED': { status: 405, title: 'Method not allowed on this resource' },
   'REQUEST-TIMEOUT': { status: 408, title: 'The request did not arrive in time' },
   'BODY-TOO-LARGE': { status: 413, title: 'The body is larger than allowed' },

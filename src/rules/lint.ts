@@ -4,6 +4,7 @@ import type { Issue } from '../lib/issue';
 import type { CheckedRuleset as Ruleset } from './load';
 import { childrenOf, isLeaf } from './rule-types';
 import type { Condition, Leaf, LeafValue, RuleDef } from './rule-types';
+import { OP_TEXT } from './operator-text';
 import { parseYamlSource } from './yaml-source';
 import type { YamlSource } from './yaml-source';
 
@@ -78,20 +79,7 @@ export function describeFact(leaf: Leaf): string {
   return params === '' ? leaf.fact : `${leaf.fact}(${params})`;
 }
 
-/** How operators read to an author (validate, explain and coverage share it). */
-export const OP_TEXT: Readonly<Record<string, string>> = {
-  equal: '=',
-  notEqual: '≠',
-  lessThan: '<',
-  lessThanInclusive: '≤',
-  greaterThan: '>',
-  greaterThanInclusive: '≥',
-  in: 'in',
-  notIn: 'not in',
-  between: 'between',
-  contains: 'contains',
-  doesNotContain: 'does not contain',
-};
+export { OP_TEXT } from './operator-text';
 
 export function describeTest(leaf: Leaf): string {
   return `${OP_TEXT[leaf.operator] ?? leaf.operator} ${JSON.stringify(leaf.value)}`;

@@ -34,6 +34,8 @@ afterAll(async () => {
   );
 });
 
+const rawBytes = (b: unknown): string => b as string;
+
 interface Sent {
   readonly method?: string;
   readonly url?: string;
@@ -46,7 +48,9 @@ async function send(s: Sent): Promise<request.Response> {
     s.url ?? '/v1/evaluations',
   );
   if (s.contentType !== null) r = r.set('content-type', s.contentType ?? 'application/json');
-  return s.body === undefined ? r : r.send(s.body);
+  if (s.body === undefined) return r;
+  // A Buffer goes out as its bytes (supertest would serialise it as JSON otherwise).
+  return typeof s.body === 'string' ? r.send(s.body) : r.serialize(rawBytes).send(s.body as never);
 }
 
 /** The property every answer must have. */

@@ -11,7 +11,7 @@ import { RulesetStore } from '../../src/http/ruleset-store';
 import { silentLogger } from '../../src/lib/logger';
 import { generatePatients } from '../../src/synth/patients';
 import { appWith, sha256Hex } from '../security/support';
-import { shippedRuleset } from '../support/app';
+import { makeApp, shippedRuleset } from '../support/app';
 import { makeRequest } from '../support/factories';
 
 /**
@@ -65,8 +65,17 @@ async function send(app: http.RequestListener, s: Sent): Promise<Response> {
     .post(s.url ?? '/v1/evaluations')
     .set('content-type', s.contentType ?? 'application/json');
   for (const [k, v] of Object.entries(s.headers ?? {})) r = r.set(k, v);
-  return r.send(s.body);
+  return sendBytes(r, s.body);
 }
+
+/**
+ * supertest serialises a Buffer body as JSON (`{"type":"Buffer","data":[...]}`) when the content
+ * type is JSON: bytes go out as they are only through an identity serialiser.
+ */
+function sendBytes(r: request.Test, body: string | Buffer): request.Test {
+  return typeof body === 'string' ? r.send(body) : r.serialize(rawBytes).send(body as never);
+}
+const rawBytes = (b: unknown): string => b as string;
 
 const json = (value: unknown): string => JSON.stringify(value);
 const catalog = shippedRuleset().catalog;
@@ -270,5 +279,43 @@ describe('which requests the fast path takes', () => {
     ],
   ] as const)('%s → %s', async (_name, variant, expected) => {
     expect(await taken({ name: _name, body: small, ...variant })).toBe(expected);
+  });
+});
+
+describe('the byte cases reach the server as bytes', () => {
+  it('when a Buffer body is sent, then the server receives exactly those bytes (not supertest JSON)', async () => {
+    let got: Buffer | undefined;
+    const echo: http.RequestListener = (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (d: Buffer) => chunks.push(d));
+      req.on('end', () => {
+        got = Buffer.concat(chunks);
+        res.end();
+      });
+    };
+    const bytes = Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0xff, 0xfe, 0x7d]);
+    await sendBytes(request(echo).post('/').set('content-type', 'application/json'), bytes);
+    expect(got?.equals(bytes)).toBe(true);
+  });
+
+  it('when a body starts with a UTF-8 BOM, then the evaluation is answered; when it holds invalid UTF-8, then 400', async () => {
+    const { app } = makeApp();
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json(makeRequest()))]);
+    const ok = await sendBytes(
+      request(app).post('/v1/evaluations').set('content-type', 'application/json'),
+      bom,
+    );
+    expect(ok.status).toBe(200);
+    const bad = Buffer.concat([
+      Buffer.from('{"asOf":"'),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('"}'),
+    ]);
+    const refused = await sendBytes(
+      request(app).post('/v1/evaluations').set('content-type', 'application/json'),
+      bad,
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 });

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TraceNode } from '../../engine/response-types';
-import { createLocator, describeFact, describeTest, walk } from '../../rules/lint';
+import { escapeHtml } from '../../lib/html';
+import { measureCoverage } from '../../regression/coverage';
+import type { RuleCoverage } from '../../regression/coverage';
+import { createLocator, describeFact, describeTest } from '../../rules/lint';
 import type { ConditionPath } from '../../rules/lint';
-import { isLeaf } from '../../rules/rule-types';
-import type { Leaf, RuleDef } from '../../rules/rule-types';
+import type { RuleDef } from '../../rules/rule-types';
 import { parseArgs, stringFlag } from '../args';
 import {
   casesDirOf,
@@ -14,7 +15,7 @@ import {
   loadRules,
   rulesDirOf,
 } from '../context';
-import { createEvaluator, runCases } from '../evaluate';
+import { createEvaluator, runCases } from '../../regression/run';
 import { EXIT, issueLine, plural, relocate, reportFailure } from '../io';
 import type { ExitCode, Io } from '../io';
 
@@ -28,45 +29,7 @@ Examples:
   $ ntcds coverage
   $ ntcds coverage --out coverage/rules --json`;
 
-interface LeafCoverage {
-  readonly path: ConditionPath;
-  readonly leaf: Leaf;
-  readonly where: string;
-  seenTrue: number;
-  seenFalse: number;
-}
-
-interface RuleCoverage {
-  readonly rule: RuleDef;
-  readonly where: string;
-  readonly firedIn: string[];
-  readonly leaves: LeafCoverage[];
-}
-
-/** The trace node at a rule-condition path (`['when', 'all', 0, ...]`). */
-function nodeAt(trace: TraceNode, p: ConditionPath): TraceNode | undefined {
-  let node: TraceNode | undefined = trace;
-  for (let i = 1; i < p.length && node; i += 1) {
-    const step = p[i];
-    if (step === 'not') node = 'not' in node ? node.not : undefined;
-    else if (step === 'all' || step === 'any') {
-      const index = Number(p[i + 1]);
-      i += 1;
-      node =
-        step === 'all' && 'all' in node
-          ? node.all[index]
-          : step === 'any' && 'any' in node
-            ? node.any[index]
-            : undefined;
-    } else node = undefined;
-  }
-  return node;
-}
-
 const pct = (n: number, d: number): string => (d === 0 ? '100.0' : ((100 * n) / d).toFixed(1));
-
-const escapeHtml = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function html(rules: readonly RuleCoverage[], summary: Record<string, string | number>): string {
   const rows = rules
@@ -119,37 +82,16 @@ export async function coverageCommand(argv: readonly string[], io: Io): Promise<
     const at = relocate(locateRaw(rule, p), rulesDir, io.cwd);
     return `${at.file ?? ''}:${String(at.line ?? 1)}:${String(at.column ?? 1)}`;
   };
-  const coverage = new Map<string, RuleCoverage>();
-  for (const rule of ruleset.rules.filter((r) => r.status === 'active')) {
-    const leaves: LeafCoverage[] = [];
-    walk(rule.when, ['when'], (node, p) => {
-      if (isLeaf(node))
-        leaves.push({ path: p, leaf: node, where: where(rule, p), seenTrue: 0, seenFalse: 0 });
-    });
-    coverage.set(rule.id, { rule, where: where(rule, []), firedIn: [], leaves });
-  }
-  let refused = 0;
-  for (const run of runs) {
-    if (!run.result.ok) {
-      refused += 1;
+  const measured = measureCoverage(
+    ruleset.rules.filter((r) => r.status === 'active'),
+    runs,
+    where,
+  );
+  for (const run of measured.refused)
+    if (!run.result.ok)
       io.err(`${run.case.file}:1:1  CASE-REJECTED  ${run.case.name}: ${run.result.rejected}`);
-      continue;
-    }
-    const { hits, notFired = [] } = run.result.response;
-    for (const hit of [...hits, ...notFired]) {
-      const c = coverage.get(hit.ruleId);
-      if (!c) continue;
-      if (hit.fired) c.firedIn.push(run.case.name);
-      for (const l of c.leaves) {
-        const node = nodeAt(hit.conditions, l.path);
-        if (!node || !('fact' in node) || node.fact !== l.leaf.fact) continue;
-        if (node.result === 'true') l.seenTrue += 1;
-        else if (node.result === 'false') l.seenFalse += 1;
-      }
-    }
-  }
-
-  const rules = [...coverage.values()];
+  const refused = measured.refused.length;
+  const rules = measured.rules;
   const covered = rules.filter((r) => r.firedIn.length > 0);
   const leaves = rules.flatMap((r) => r.leaves);
   const leavesCovered = leaves.filter((l) => l.seenTrue > 0 && l.seenFalse > 0);

@@ -1,14 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import type { Ruleset } from '../../engine/ruleset';
-import { ruleContentHash } from '../../rules/lock';
+import { compareRulesets } from '../../regression/impact';
+import type { ImpactInput } from '../../regression/impact';
 import { requestOf } from '../../regression/case';
 import { generatePatients } from '../../synth/patients';
 import { intFlag, parseArgs } from '../args';
 import { casesDirOf, COMMON_BOOLEANS, loadCorpus, loadRules } from '../context';
-import { createEvaluator } from '../evaluate';
 import { EXIT, issueLine, plural, reportFailure, UsageError } from '../io';
 import type { ExitCode, Io } from '../io';
-import { outcomeChanges, signatureOf } from '../outcome-diff';
 import { resolveRulesetSource } from '../ruleset-source';
 import type { RulesetSource } from '../ruleset-source';
 
@@ -32,48 +31,6 @@ const FIXED_NOW = new Date('2026-01-15T09:00:00Z');
 
 /** The most frequent kinds of change shown per rule; --json has all of them. */
 const TALLY_LINES = 8;
-
-interface Changed {
-  readonly source: 'regression' | 'synthetic';
-  readonly name: string;
-  readonly responsible: readonly string[];
-  readonly changes: readonly string[];
-}
-
-interface RuleChange {
-  readonly id: string;
-  readonly change: string;
-}
-
-/** The code or id a rule's outcome adds to an answer. */
-function producedKey(rule: Ruleset['rules'][number]): string {
-  const t = rule.then;
-  if ('finding' in t) return t.finding.id;
-  if ('redFlag' in t) return t.redFlag.code;
-  if ('dataIssue' in t) return t.dataIssue.code;
-  if ('propose' in t) return t.propose.code;
-  if ('block' in t) return t.block.code;
-  if ('caution' in t) return t.caution.code;
-  return t.defer.code;
-}
-
-function ruleChanges(a: Ruleset, b: Ruleset): RuleChange[] {
-  const out: RuleChange[] = [];
-  for (const r of b.rules) {
-    const old = a.rulesById.get(r.id);
-    if (!old) out.push({ id: r.id, change: `new (${r.status}, v${String(r.version)})` });
-    else if (ruleContentHash(old) !== ruleContentHash(r) || old.version !== r.version) {
-      const status = old.status === r.status ? '' : `, ${old.status} → ${r.status}`;
-      const version =
-        old.version === r.version
-          ? `v${String(r.version)}, content changed WITHOUT a version bump`
-          : `v${String(old.version)} → v${String(r.version)}`;
-      out.push({ id: r.id, change: `${version}${status}` });
-    }
-  }
-  for (const r of a.rules) if (!b.rulesById.has(r.id)) out.push({ id: r.id, change: 'removed' });
-  return out.sort((x, y) => x.id.localeCompare(y.id));
-}
 
 export async function diffCommand(argv: readonly string[], io: Io): Promise<ExitCode> {
   const args = parseArgs(
@@ -117,56 +74,19 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<Exit
     for (const i of issues) io.err(issueLine(i));
 
     const started = performance.now();
-    const ea = createEvaluator(a, () => FIXED_NOW);
-    const eb = createEvaluator(b, () => FIXED_NOW);
-    const changed: Changed[] = [];
-    const versionChanged = new Set(ruleChanges(a, b).map((c) => c.id));
-    const produces = (id: string): string | undefined => {
-      const rule = b.rulesById.get(id) ?? a.rulesById.get(id);
-      return rule === undefined ? undefined : producedKey(rule);
-    };
-    const compare = async (
-      source: Changed['source'],
-      name: string,
-      body: unknown,
-    ): Promise<void> => {
-      const sa = signatureOf(await ea.run(body, name, false));
-      const sb = signatureOf(await eb.run(body, name, false));
-      const changes = outcomeChanges(sa, sb);
-      if (changes.length === 0) return;
-      // Candidates: rules that fired on one side only, or fired and changed. Responsible: those
-      // whose outcome names a code or id that changed (all candidates when none does).
-      const candidates = new Set<string>();
-      for (const id of sa.fired)
-        if (!sb.fired.has(id) || versionChanged.has(id)) candidates.add(id);
-      for (const id of sb.fired)
-        if (!sa.fired.has(id) || versionChanged.has(id)) candidates.add(id);
-      const keys = new Set(changes.flatMap((c) => c.keys));
-      const named = [...candidates].filter((id) => keys.has(produces(id) ?? ''));
-      changed.push({
-        source,
-        name,
-        responsible: (named.length > 0 ? named : [...candidates]).sort(),
-        changes: changes.map((c) => c.text),
-      });
-    };
-    for (const c of cases) await compare('regression', c.name, requestOf(c));
     const population = generatePatients(b.catalog, { seed, count });
-    for (const [i, body] of population.entries())
-      await compare('synthetic', `synthetic #${String(i)}`, body);
+    const inputs: ImpactInput[] = [
+      ...cases.map((c) => ({ source: 'regression' as const, name: c.name, body: requestOf(c) })),
+      ...population.map((body, i) => ({
+        source: 'synthetic' as const,
+        name: `synthetic #${String(i)}`,
+        body,
+      })),
+    ];
+    const impact = await compareRulesets(a, b, inputs, { now: FIXED_NOW });
     const seconds = (performance.now() - started) / 1000;
-
-    const groups = new Map<string, Changed[]>();
-    for (const c of changed)
-      for (const id of c.responsible.length > 0
-        ? c.responsible
-        : ['(no rule difference: catalog or engine)'])
-        groups.set(id, [...(groups.get(id) ?? []), c]);
-    const rc = ruleChanges(a, b);
+    const { changed, groups: ordered, ruleChanges: rc } = impact;
     const changeOf = new Map(rc.map((x) => [x.id, x.change]));
-    const ordered = [...groups.entries()].sort(
-      (x, y) => y[1].length - x[1].length || x[0].localeCompare(y[0]),
-    );
     const regressionChanged = changed.filter((c) => c.source === 'regression');
     const syntheticChanged = changed.length - regressionChanged.length;
 

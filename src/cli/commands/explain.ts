@@ -8,7 +8,7 @@ import { createAjv, readSchema } from '../../lib/schemas';
 import { parseYamlSource } from '../../rules/yaml-source';
 import { parseArgs } from '../args';
 import { COMMON_BOOLEANS, COMMON_VALUED, loadRules, rulesDirOf } from '../context';
-import { createEvaluator } from '../evaluate';
+import { createEvaluator } from '../../regression/run';
 import { EXIT, reportFailure, UsageError } from '../io';
 import type { ExitCode, Io } from '../io';
 import { explainLines } from '../tree';

@@ -9,8 +9,8 @@ import {
   loadRules,
   rulesDirOf,
 } from '../context';
-import { createEvaluator, runCases } from '../evaluate';
-import type { CaseRun } from '../evaluate';
+import { createEvaluator, runCases } from '../../regression/run';
+import type { CaseRun } from '../../regression/run';
 import { EXIT, issueLine, plural, reportFailure, UsageError } from '../io';
 import type { ExitCode, Io } from '../io';
 

@@ -9,7 +9,7 @@ import { loadRuleset } from '../../engine/ruleset';
 import type { Ruleset } from '../../engine/ruleset';
 import { parseArgs, stringFlag } from '../args';
 import { casesDirOf, COMMON_BOOLEANS, COMMON_VALUED, loadCorpus, rulesDirOf } from '../context';
-import { createEvaluator, runCases } from '../evaluate';
+import { createEvaluator, runCases } from '../../regression/run';
 import { EXIT, issueLine, plural, relocate, UsageError } from '../io';
 import type { ExitCode, Io } from '../io';
 

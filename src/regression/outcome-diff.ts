@@ -1,5 +1,5 @@
 import type { EvaluationResponse } from '../engine/response-types';
-import type { EvaluationResult } from './evaluate';
+import type { EvaluationResult } from './run';
 
 /** What a reviewer compares between two rulesets: outcomes, not wording or trace. */
 export interface OutcomeSignature {

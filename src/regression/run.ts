@@ -1,8 +1,8 @@
 import { answer, serveRuleset } from '../engine/answer';
 import type { EvaluationResponse } from '../engine/response-types';
 import type { Ruleset } from '../engine/ruleset';
-import { requestOf } from '../regression/case';
-import type { RegressionCase } from '../regression/case';
+import { requestOf } from './case';
+import type { RegressionCase } from './case';
 
 /** A ruleset ready to answer requests in-process, exactly as POST /v1/evaluations does. */
 export interface Evaluator {
