@@ -11,6 +11,7 @@ import { createMetrics } from './metrics';
 import type { EvaluationResponse } from '../engine/response-types';
 import type { Reloader } from './reload';
 import { adminRoutes } from './routes/admin';
+import { batchRoutes } from './routes/batch';
 import { evaluationRoutes } from './routes/evaluations';
 import { healthRoutes } from './routes/health';
 import { openApiRoutes } from './routes/openapi';
@@ -22,6 +23,9 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly bodyLimitBytes?: number;
   readonly maxJsonDepth?: number;
+  /** POST /v1/evaluations/batch: lines (requests) and bytes per batch at most. */
+  readonly batchMaxLines?: number;
+  readonly batchMaxBytes?: number;
   readonly now?: () => Date;
   readonly isDraining?: () => boolean;
   /** Absent (or without API keys and JWT issuer): development mode, /v1 open, admin still keyed. */
@@ -73,6 +77,13 @@ export function createApp(deps: AppDeps): RequestListener {
     },
   };
   app.use(evaluationRoutes(evaluation));
+  app.use(
+    batchRoutes({
+      ...evaluation,
+      batchMaxLines: deps.batchMaxLines ?? 10000,
+      batchMaxBytes: deps.batchMaxBytes ?? 67108864,
+    }),
+  );
   app.use(rulesetRoutes(deps.store));
   app.use(adminRoutes(deps.reload));
   app.use(openApiRoutes(deps.store));
