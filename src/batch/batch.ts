@@ -32,6 +32,8 @@ export interface BatchOptions {
   /** A line's bytes to a JSON value, throwing when they are not acceptable JSON. */
   readonly decode: (bytes: Buffer) => unknown;
   readonly kinds?: readonly LineKind[];
+  /** The evaluation id of a line's answer (default: a random UUID). */
+  readonly evaluationIdOf?: (line: number) => string;
   /** Let other work run every this many lines (default 32): evaluation is synchronous. */
   readonly yieldEvery?: number;
 }
@@ -58,6 +60,7 @@ export function answerLine(
   const answered = answer(options.served, mapped.body, {
     traceFull: options.traceFull,
     now: options.now,
+    ...(options.evaluationIdOf ? { evaluationId: options.evaluationIdOf(line) } : {}),
   });
   if (!answered.ok) return { kind: 'rejected', line, rejection: answered.rejection };
   return { kind: 'answer', line, response: answered.response, seconds: answered.seconds };

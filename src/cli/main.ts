@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { coverageCommand, COVERAGE_HELP } from './commands/coverage';
 import { diffCommand, DIFF_HELP } from './commands/diff';
 import { explainCommand, EXPLAIN_HELP } from './commands/explain';
+import { replayCommand, REPLAY_HELP } from './commands/replay';
 import { testCommand, TEST_HELP } from './commands/test';
 import { validateCommand, VALIDATE_HELP } from './commands/validate';
 import { EXIT, UsageError } from './io';
@@ -18,6 +19,7 @@ Commands:
   explain    evaluate one case or request and show the condition tree
   coverage   rule and condition coverage of the regression cases (HTML in coverage/rules/)
   diff       which cases change outcome between two rulesets (folders or git refs)
+  replay     a population (NDJSON) through the rules, on every core; with --against, what changes
 
 Common options: --rules DIR (default rules/), --cases DIR (default test/regression/cases/),
 --json (machine-readable output), --help.
@@ -29,6 +31,7 @@ const HELP: Readonly<Record<string, string>> = {
   explain: EXPLAIN_HELP,
   coverage: COVERAGE_HELP,
   diff: DIFF_HELP,
+  replay: REPLAY_HELP,
 };
 
 /** The CLI as a function: argv without node and script, output through io; resolves to the exit code. */
@@ -50,6 +53,8 @@ export async function main(
         return await coverageCommand(rest, io);
       case 'diff':
         return await diffCommand(rest, io);
+      case 'replay':
+        return await replayCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import type { Ruleset } from '../../rules/load';
-import { ruleContentHash } from '../../rules/lock';
 import { requestOf } from '../../regression/case';
 import { generatePatients } from '../../synth/patients';
 import { intFlag, parseArgs } from '../args';
@@ -8,7 +7,7 @@ import { casesDirOf, COMMON_BOOLEANS, loadCorpus, loadRules } from '../context';
 import { createEvaluator } from '../evaluate';
 import { EXIT, issueLine, plural, UsageError } from '../io';
 import type { ExitCode, Io } from '../io';
-import { outcomeChanges, signatureOf } from '../outcome-diff';
+import { outcomeChanges, responsibleRules, ruleChanges, signatureOf } from '../outcome-diff';
 import { resolveRulesetSource } from '../ruleset-source';
 import type { RulesetSource } from '../ruleset-source';
 
@@ -34,41 +33,6 @@ interface Changed {
   readonly name: string;
   readonly responsible: readonly string[];
   readonly changes: readonly string[];
-}
-
-interface RuleChange {
-  readonly id: string;
-  readonly change: string;
-}
-
-/** The code or id a rule's outcome adds to an answer. */
-function producedKey(rule: Ruleset['rules'][number]): string {
-  const t = rule.then;
-  if ('finding' in t) return t.finding.id;
-  if ('redFlag' in t) return t.redFlag.code;
-  if ('dataIssue' in t) return t.dataIssue.code;
-  if ('propose' in t) return t.propose.code;
-  if ('block' in t) return t.block.code;
-  if ('caution' in t) return t.caution.code;
-  return t.defer.code;
-}
-
-function ruleChanges(a: Ruleset, b: Ruleset): RuleChange[] {
-  const out: RuleChange[] = [];
-  for (const r of b.rules) {
-    const old = a.rulesById.get(r.id);
-    if (!old) out.push({ id: r.id, change: `new (${r.status}, v${String(r.version)})` });
-    else if (ruleContentHash(old) !== ruleContentHash(r) || old.version !== r.version) {
-      const status = old.status === r.status ? '' : `, ${old.status} → ${r.status}`;
-      const version =
-        old.version === r.version
-          ? `v${String(r.version)}, content changed WITHOUT a version bump`
-          : `v${String(old.version)} → v${String(r.version)}`;
-      out.push({ id: r.id, change: `${version}${status}` });
-    }
-  }
-  for (const r of a.rules) if (!b.rulesById.has(r.id)) out.push({ id: r.id, change: 'removed' });
-  return out.sort((x, y) => x.id.localeCompare(y.id));
 }
 
 export async function diffCommand(argv: readonly string[], io: Io): Promise<ExitCode> {
@@ -112,11 +76,7 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<Exit
     const ea = createEvaluator(a, () => FIXED_NOW);
     const eb = createEvaluator(b, () => FIXED_NOW);
     const changed: Changed[] = [];
-    const versionChanged = new Set(ruleChanges(a, b).map((c) => c.id));
-    const produces = (id: string): string | undefined => {
-      const rule = b.rulesById.get(id) ?? a.rulesById.get(id);
-      return rule === undefined ? undefined : producedKey(rule);
-    };
+    const rc = ruleChanges(a, b);
     const compare = async (
       source: Changed['source'],
       name: string,
@@ -126,19 +86,10 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<Exit
       const sb = signatureOf(await eb.run(body, name, false));
       const changes = outcomeChanges(sa, sb);
       if (changes.length === 0) return;
-      // Candidates: rules that fired on one side only, or fired and changed. Responsible: those
-      // whose outcome names a code or id that changed (all candidates when none does).
-      const candidates = new Set<string>();
-      for (const id of sa.fired)
-        if (!sb.fired.has(id) || versionChanged.has(id)) candidates.add(id);
-      for (const id of sb.fired)
-        if (!sa.fired.has(id) || versionChanged.has(id)) candidates.add(id);
-      const keys = new Set(changes.flatMap((c) => c.keys));
-      const named = [...candidates].filter((id) => keys.has(produces(id) ?? ''));
       changed.push({
         source,
         name,
-        responsible: (named.length > 0 ? named : [...candidates]).sort(),
+        responsible: responsibleRules(a, b, rc, sa, sb, changes),
         changes: changes.map((c) => c.text),
       });
     };
@@ -154,7 +105,6 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<Exit
         ? c.responsible
         : ['(no rule difference: catalog or engine)'])
         groups.set(id, [...(groups.get(id) ?? []), c]);
-    const rc = ruleChanges(a, b);
     const changeOf = new Map(rc.map((x) => [x.id, x.change]));
     const ordered = [...groups.entries()].sort(
       (x, y) => y[1].length - x[1].length || x[0].localeCompare(y[0]),

@@ -60,6 +60,13 @@ function problemOf(outcome: Exclude<LineOutcome, { kind: 'answer' }>): ProblemEr
   }
 }
 
+/** One outcome as the NDJSON line the batch route (and `ntcds replay`) writes for it. */
+export function batchLine(outcome: LineOutcome): BatchLine {
+  return outcome.kind === 'answer'
+    ? { line: outcome.line, answer: outcome.response }
+    : { line: outcome.line, problem: lineProblem(problemOf(outcome)) };
+}
+
 class BatchTooLarge extends Error {
   override readonly name = 'BatchTooLarge';
 }
@@ -123,15 +130,9 @@ async function stream(
     });
     for await (const outcome of outcomes) {
       lastLine = outcome.line;
-      let out: BatchLine;
-      if (outcome.kind === 'answer') {
-        deps.onEvaluated?.(outcome.response, outcome.seconds);
-        out = { line: outcome.line, answer: outcome.response };
-      } else {
-        if (outcome.kind === 'too-many-lines') stoppedEarly = true;
-        out = { line: outcome.line, problem: lineProblem(problemOf(outcome)) };
-      }
-      if (!(await send(out))) return;
+      if (outcome.kind === 'answer') deps.onEvaluated?.(outcome.response, outcome.seconds);
+      if (outcome.kind === 'too-many-lines') stoppedEarly = true;
+      if (!(await send(batchLine(outcome)))) return;
     }
   } catch (error) {
     stoppedEarly = true;
