@@ -147,7 +147,8 @@ describe('deploy/kubernetes manifests', () => {
     expect(c.command).toEqual(['node', 'dist/src/cli/main.js', 'replay']);
     const count = c.env.find((e: { name: string }) => e.name === 'REPLAY_SHARD_COUNT');
     expect(Number(count.value)).toBe(job.spec.completions);
-    const out = c.args[c.args.indexOf('--out') + 1] as string;
+    const args = c.args as string[];
+    const out = args[args.indexOf('--out') + 1] ?? '';
     expect(out).toContain('$(JOB_COMPLETION_INDEX)');
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
     expect(c.securityContext).toMatchObject({
