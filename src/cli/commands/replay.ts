@@ -10,6 +10,7 @@ import { loadRules } from '../context';
 import { EXIT, issueLine, UsageError } from '../io';
 import type { ExitCode, Io } from '../io';
 import { createProgress } from '../replay/progress';
+import { writeReport } from '../replay/report';
 import { MAX_LINE_BYTES, REPLAY_JSON_DEPTH, replay } from '../replay/run';
 import type { Shard } from '../replay/run';
 import { addComparison, addTally, canonical, emptyComparison, emptyTally } from '../replay/summary';
@@ -20,8 +21,8 @@ import { resolveRulesetSource } from '../ruleset-source';
 import type { RulesetSource } from '../ruleset-source';
 
 export const REPLAY_HELP = `ntcds replay INPUT... [--rules DIR|GITREF] [--against DIR|GITREF] [--as-of DATE]
-             [--out FILE] [--workers N] [--shard-index I --shard-count N] [--examples N] [--json] [--quiet]
-ntcds replay merge SHARD... [--out FILE] [--json]
+             [--out FILE] [--report FILE.html] [--workers N] [--shard-index I --shard-count N] [--examples N] [--json] [--quiet]
+ntcds replay merge SHARD... [--out FILE] [--report FILE.html] [--json]
 
 Replays a population through the rules: INPUT is NDJSON, one evaluation request per line ("-" for
 standard input; line numbers run on across inputs). Writes one line per patient, in input order
@@ -32,6 +33,7 @@ changes first (a block that became an offer). With --out, the summary is also wr
 FILE.summary.json.
   --rules DIR|GITREF    the ruleset answering (default rules/)
   --against DIR|GITREF  the ruleset to compare with (the "before")
+  --report FILE.html    one self-contained HTML report: charts before/after, changed patients
   --as-of DATE          asOf for requests that give none (YYYY-MM-DD or ISO 8601 date-time)
   --workers N           worker threads (default one per core; 0: the main thread)
   --shard-index I       answer only the lines whose sha256 falls in shard I of --shard-count
@@ -92,7 +94,17 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
   if (argv[0] === 'merge') return mergeCommand(argv.slice(1), io);
   const args = parseArgs(
     argv,
-    ['rules', 'against', 'as-of', 'out', 'workers', 'shard-index', 'shard-count', 'examples'],
+    [
+      'rules',
+      'against',
+      'as-of',
+      'out',
+      'report',
+      'workers',
+      'shard-index',
+      'shard-count',
+      'examples',
+    ],
     ['json', 'quiet', 'help'],
   );
   if (args.flags.has('help')) {
@@ -175,6 +187,8 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
         summaryPath(path.resolve(io.cwd, outFile)),
         `${JSON.stringify(file, null, 2)}\n`,
       );
+    const report = stringFlag(args, 'report');
+    if (report !== undefined) await writeReport(path.resolve(io.cwd, report), file);
     printSummary(io, file, json, outFile === undefined);
     return EXIT.ok;
   } finally {
@@ -195,7 +209,7 @@ async function* numbered(file: string): AsyncGenerator<{ line: number; text: Buf
 }
 
 async function mergeCommand(argv: readonly string[], io: Io): Promise<ExitCode> {
-  const args = parseArgs(argv, ['out', 'examples'], ['json', 'help', 'quiet']);
+  const args = parseArgs(argv, ['out', 'report', 'examples'], ['json', 'help', 'quiet']);
   if (args.flags.has('help')) {
     io.out(REPLAY_HELP);
     return EXIT.ok;
@@ -271,6 +285,8 @@ async function mergeCommand(argv: readonly string[], io: Io): Promise<ExitCode> 
       summaryPath(path.resolve(io.cwd, outFile)),
       `${JSON.stringify(merged, null, 2)}\n`,
     );
+  const report = stringFlag(args, 'report');
+  if (report !== undefined) await writeReport(path.resolve(io.cwd, report), merged);
   printSummary(io, merged, args.flags.has('json'), outFile === undefined);
   return EXIT.ok;
 }
