@@ -4,6 +4,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ndjsonLines } from '../../batch/lines';
 import { projectRoot } from '../../lib/paths';
+import { writable } from '../../lib/streams';
 import type { Ruleset } from '../../rules/load';
 import { intFlag, parseArgs, stringFlag } from '../args';
 import { loadRules } from '../context';
@@ -88,6 +89,23 @@ function printSummary(io: Io, file: SummaryFile, json: boolean, toErr: boolean):
   const say = toErr ? io.err.bind(io) : io.out.bind(io);
   if (json) say(JSON.stringify(file, null, 2));
   else for (const l of summaryText(file)) say(l);
+}
+
+/** The summary beside the output (FILE.summary.json), the report if asked, the summary printed. */
+async function finish(
+  io: Io,
+  file: SummaryFile,
+  outFile: string | undefined,
+  report: string | undefined,
+  json: boolean,
+): Promise<void> {
+  if (outFile !== undefined)
+    fs.writeFileSync(
+      summaryPath(path.resolve(io.cwd, outFile)),
+      `${JSON.stringify(file, null, 2)}\n`,
+    );
+  if (report !== undefined) await writeReport(path.resolve(io.cwd, report), file);
+  printSummary(io, file, json, outFile === undefined);
 }
 
 export async function replayCommand(argv: readonly string[], io: Io): Promise<ExitCode> {
@@ -182,14 +200,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
       lines: run.lines,
       summary: canonical(run.summary),
     };
-    if (outFile !== undefined)
-      fs.writeFileSync(
-        summaryPath(path.resolve(io.cwd, outFile)),
-        `${JSON.stringify(file, null, 2)}\n`,
-      );
-    const report = stringFlag(args, 'report');
-    if (report !== undefined) await writeReport(path.resolve(io.cwd, report), file);
-    printSummary(io, file, json, outFile === undefined);
+    await finish(io, file, outFile, stringFlag(args, 'report'), json);
     return EXIT.ok;
   } finally {
     for (const s of sources) s.dispose();
@@ -264,13 +275,7 @@ async function mergeCommand(argv: readonly string[], io: Io): Promise<ExitCode> 
     const it = its[best];
     if (!head || head.done || !it) break;
     lines += 1;
-    if (!out.write(Buffer.concat([head.value.text, Buffer.from('\n')]))) {
-      await new Promise<void>((resolve) => {
-        out.once('drain', () => {
-          resolve();
-        });
-      });
-    }
+    if (!out.write(Buffer.concat([head.value.text, Buffer.from('\n')]))) await writable(out);
     heads[best] = await it.next();
   }
   await closeOut(out, outFile !== undefined);
@@ -280,13 +285,6 @@ async function mergeCommand(argv: readonly string[], io: Io): Promise<ExitCode> 
     lines,
     summary: canonical(summary),
   };
-  if (outFile !== undefined)
-    fs.writeFileSync(
-      summaryPath(path.resolve(io.cwd, outFile)),
-      `${JSON.stringify(merged, null, 2)}\n`,
-    );
-  const report = stringFlag(args, 'report');
-  if (report !== undefined) await writeReport(path.resolve(io.cwd, report), merged);
-  printSummary(io, merged, args.flags.has('json'), outFile === undefined);
+  await finish(io, merged, outFile, stringFlag(args, 'report'), args.flags.has('json'));
   return EXIT.ok;
 }

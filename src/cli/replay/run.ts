@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ndjsonLines } from '../../batch/lines';
+import { writable } from '../../lib/streams';
 import { addTally, compareInto, emptyComparison, emptyTally } from './summary';
 import type { ReplaySummary } from './summary';
 import { createReplayer } from './work';
@@ -108,18 +109,6 @@ class Pool {
   }
 }
 
-function drained(out: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      out.removeListener('drain', done);
-      out.removeListener('close', done);
-      resolve();
-    };
-    out.on('drain', done);
-    out.on('close', done);
-  });
-}
-
 /** Each input's chunks in turn; `read` counts the bytes. */
 async function* inputChunks(file: string, read: { bytes: number }): AsyncGenerator<Buffer> {
   const stream = file === '-' ? process.stdin : fs.createReadStream(file);
@@ -175,7 +164,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayRun> {
     if (before && r.before) addTally(before, r.before);
     if (comparison) for (const c of r.changed) compareInto(comparison, c, options.examplesCap);
     written += r.lines;
-    if (!options.out.write(r.ndjson)) await drained(options.out);
+    if (!options.out.write(r.ndjson)) await writable(options.out);
     options.onProgress?.(written, read.bytes);
   };
   const dispatch = async (item: WorkItem): Promise<void> => {

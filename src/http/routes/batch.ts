@@ -1,12 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Router } from 'express';
 import type { Request, Response } from 'express';
 import { answerLines } from '../../batch/batch';
 import type { LineOutcome } from '../../batch/batch';
 import type { ServedRuleset } from '../../engine/answer';
+import { writable } from '../../lib/streams';
 import { locals } from '../context';
 import { decodeJsonBody } from '../json-body';
-import { asProblemError, ProblemError, problemType, PROBLEMS } from '../problems';
+import { asProblemError, ProblemError, toProblem } from '../problems';
 import type { Problem } from '../problems';
 import type { EvaluationRouteDeps } from './evaluations';
 import { traceMode } from './evaluations';
@@ -28,15 +29,9 @@ export type BatchLine =
   | { readonly line: number; readonly problem: LineProblem };
 
 function lineProblem(error: ProblemError): LineProblem {
-  const def = PROBLEMS[error.code];
-  return {
-    type: problemType(error.code),
-    title: def.title,
-    status: def.status,
-    code: error.code,
-    ...(error.detail === undefined ? {} : { detail: error.detail }),
-    ...(error.errors === undefined ? {} : { errors: error.errors }),
-  };
+  // The instance and request id are the batch request's, on its headers, not each line's.
+  const { instance: _instance, requestId: _requestId, ...problem } = toProblem(error, '', '');
+  return problem;
 }
 
 function problemOf(outcome: Exclude<LineOutcome, { kind: 'answer' }>): ProblemError {
@@ -80,19 +75,6 @@ async function* limitedBody(req: IncomingMessage, limit: number): AsyncGenerator
     if (seen > limit) throw new BatchTooLarge();
     yield buf;
   }
-}
-
-/** Resolves when the response can take more (drained) or will take no more (closed). */
-function writable(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 /**
