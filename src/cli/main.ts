@@ -6,6 +6,7 @@ import { coverageCommand, COVERAGE_HELP } from './commands/coverage';
 import { diffCommand, DIFF_HELP } from './commands/diff';
 import { docCommand, DOC_HELP } from './commands/doc';
 import { explainCommand, EXPLAIN_HELP } from './commands/explain';
+import { replayCommand, REPLAY_HELP } from './commands/replay';
 import { testCommand, TEST_HELP } from './commands/test';
 import { validateCommand, VALIDATE_HELP } from './commands/validate';
 import { EXIT, isUtf8Locale, toAscii, UsageError } from './io';
@@ -24,6 +25,7 @@ Commands:
   coverage   rule and condition coverage of the regression cases (HTML in coverage/rules/)
   diff       which cases change outcome between two rulesets (folders or git refs)
   doc        the rule book (/rules) as a static site (default site/rules/)
+  replay     a population (NDJSON) through the rules, on every core; with --against, what changes
 
 Common options: --rules DIR (default rules/), --cases DIR (default test/regression/cases/),
 --json (machine-readable output; errors too, as {"ok": false, "error": …} on stdout), --help.
@@ -41,6 +43,7 @@ const HELP: Readonly<Record<string, string>> = {
   coverage: COVERAGE_HELP,
   diff: DIFF_HELP,
   doc: DOC_HELP,
+  replay: REPLAY_HELP,
 };
 
 /** The general usage and every command's help, for tests that run each example shown. */
@@ -107,6 +110,8 @@ export async function main(
       }
       case 'doc':
         return await docCommand(rest, io);
+      case 'replay':
+        return await replayCommand(rest, io);
       case undefined:
       case '--help':
       case '-h':

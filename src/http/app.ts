@@ -17,6 +17,7 @@ import type { EvaluationResponse } from '../engine/response-types';
 import type { Reloader } from './reload';
 import { adminRoutes } from './routes/admin';
 import { cdsHooksRoutes } from './routes/cds-hooks';
+import { batchRoutes } from './routes/batch';
 import { evaluationRoutes } from './routes/evaluations';
 import { healthRoutes } from './routes/health';
 import { openApiRoutes } from './routes/openapi';
@@ -31,6 +32,9 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly bodyLimitBytes?: number;
   readonly maxJsonDepth?: number;
+  /** POST /v1/evaluations/batch: lines (requests) and bytes per batch at most. */
+  readonly batchMaxLines?: number;
+  readonly batchMaxBytes?: number;
   readonly now?: () => Date;
   readonly isDraining?: () => boolean;
   /** Absent (or without API keys and JWT issuer): development mode, /v1 open, admin still keyed. */
@@ -129,6 +133,13 @@ export function createApp(deps: AppDeps): RequestListener {
       onFeedback: (service, outcome, n) => {
         metrics.observeCdsFeedback(service, outcome, n);
       },
+    }),
+  );
+  app.use(
+    batchRoutes({
+      ...evaluation,
+      batchMaxLines: deps.batchMaxLines ?? 10000,
+      batchMaxBytes: deps.batchMaxBytes ?? 67108864,
     }),
   );
   app.use(rulesetRoutes(deps.store));

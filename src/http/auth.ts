@@ -28,6 +28,7 @@ const MAX_LOGGED_SUBJECT = 128;
 /** The /v1 route templates, so a request refused before routing is still counted per route. */
 export const V1_ROUTE_TEMPLATES = [
   '/v1/evaluations',
+  '/v1/evaluations/batch',
   '/v1/ruleset',
   '/v1/rules/:id',
   '/v1/catalog',

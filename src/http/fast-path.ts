@@ -3,7 +3,7 @@ import type { Logger } from '../lib/logger';
 import type { V1Admission } from './auth';
 import { beginRequest } from './context';
 import type { RequestLocals } from './context';
-import { shapeProblem } from './json-body';
+import { decodeJsonBody } from './json-body';
 import type { Metrics } from './metrics';
 import { problemAnswer } from './errors';
 import { ProblemError } from './problems';
@@ -65,13 +65,7 @@ export function createFastPath(
 
   const answer = (res: ServerResponse, l: RequestLocals, raw: Buffer, traceFull: boolean): void => {
     try {
-      // The order of body-parser's json(): verify the raw bytes, decode (dropping a BOM), parse
-      // strictly (an object or array at the top; an empty body is {}).
-      const shape = shapeProblem(raw, evaluation.maxJsonDepth);
-      if (shape) throw shape;
-      let text = raw.toString('utf8');
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      const body = text.length === 0 ? {} : parseStrict(text);
+      const body = decodeJsonBody(raw, evaluation.maxJsonDepth);
       const json = JSON.stringify(answerEvaluation(evaluation, body, traceFull, l));
       res.statusCode = 200;
       res.setHeader('Content-Type', JSON_TYPE);
@@ -150,25 +144,4 @@ export function createFastPath(
     else readBody(req, res, l, traceFull);
     return true;
   };
-}
-
-/** JSON.parse behind body-parser's `strict`: the top level must be an object or an array. */
-function parseStrict(text: string): unknown {
-  if (!startsLikeContainer(text))
-    throw new ProblemError('BAD-JSON', 'The body could not be parsed as JSON.');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ProblemError('BAD-JSON', 'The body could not be parsed as JSON.');
-  }
-}
-
-/** The first character after JSON whitespace (space, tab, LF, CR) is `{` or `[`. */
-function startsLikeContainer(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x7b || c === 0x5b) return true;
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
-  }
-  return false;
 }

@@ -78,7 +78,7 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
     },
   });
   const cdsFeedback = new Counter({
-    name: 'cds_feedback_total',
+    name: 'ntcds_cds_feedback_total',
     help: 'CDS Hooks feedback entries, by service and outcome',
     labelNames: ['service', 'outcome'] as const,
     registers: [registry],

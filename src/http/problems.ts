@@ -31,7 +31,11 @@ export const PROBLEMS = {
   'METHOD-NOT-ALLOWED': { status: 405, title: 'Method not allowed on this resource' },
   'REQUEST-TIMEOUT': { status: 408, title: 'The request did not arrive in time' },
   'BODY-TOO-LARGE': { status: 413, title: 'The body is larger than allowed' },
-  'UNSUPPORTED-MEDIA-TYPE': { status: 415, title: 'The body must be application/json' },
+  'TOO-MANY-LINES': { status: 413, title: 'The batch holds more lines than allowed' },
+  'UNSUPPORTED-MEDIA-TYPE': {
+    status: 415,
+    title: 'The body is not of a media type this route reads',
+  },
   'INCONSISTENT-REQUEST': { status: 422, title: 'The request is well-formed but inconsistent' },
   'RULESET-REJECTED': {
     status: 422,

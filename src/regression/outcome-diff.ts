@@ -1,4 +1,6 @@
 import type { EvaluationResponse } from '../engine/response-types';
+import { ruleContentHash } from '../rules/lock';
+import type { Ruleset } from '../engine/ruleset';
 import type { EvaluationResult } from './run';
 
 /** What a reviewer compares between two rulesets: outcomes, not wording or trace. */
@@ -96,4 +98,66 @@ export function outcomeChanges(a: OutcomeSignature, b: OutcomeSignature): Change
         keys: y.reasons,
       });
   return out;
+}
+
+export interface RuleChange {
+  readonly id: string;
+  readonly change: string;
+}
+
+/** The code or id a rule's outcome adds to an answer. */
+function producedKey(rule: Ruleset['rules'][number]): string {
+  const t = rule.then;
+  if ('finding' in t) return t.finding.id;
+  if ('redFlag' in t) return t.redFlag.code;
+  if ('dataIssue' in t) return t.dataIssue.code;
+  if ('propose' in t) return t.propose.code;
+  if ('block' in t) return t.block.code;
+  if ('caution' in t) return t.caution.code;
+  return t.defer.code;
+}
+
+/** The rules added, removed or changed from a to b, by id. */
+export function ruleChanges(a: Ruleset, b: Ruleset): RuleChange[] {
+  const out: RuleChange[] = [];
+  for (const r of b.rules) {
+    const old = a.rulesById.get(r.id);
+    if (!old) out.push({ id: r.id, change: `new (${r.status}, v${String(r.version)})` });
+    else if (ruleContentHash(old) !== ruleContentHash(r) || old.version !== r.version) {
+      const status = old.status === r.status ? '' : `, ${old.status} → ${r.status}`;
+      const version =
+        old.version === r.version
+          ? `v${String(r.version)}, content changed WITHOUT a version bump`
+          : `v${String(old.version)} → v${String(r.version)}`;
+      out.push({ id: r.id, change: `${version}${status}` });
+    }
+  }
+  for (const r of a.rules) if (!b.rulesById.has(r.id)) out.push({ id: r.id, change: 'removed' });
+  return out.sort((x, y) => x.id.localeCompare(y.id));
+}
+
+/**
+ * The rules responsible for one patient's changes. Candidates: rules that fired on one side only,
+ * or fired and changed. Responsible: those whose outcome names a code or id that changed (all
+ * candidates when none does).
+ */
+export function responsibleRules(
+  a: Ruleset,
+  b: Ruleset,
+  changedRules: readonly RuleChange[],
+  sa: OutcomeSignature,
+  sb: OutcomeSignature,
+  changes: readonly Change[],
+): string[] {
+  const versionChanged = new Set(changedRules.map((c) => c.id));
+  const produces = (id: string): string | undefined => {
+    const rule = b.rulesById.get(id) ?? a.rulesById.get(id);
+    return rule === undefined ? undefined : producedKey(rule);
+  };
+  const candidates = new Set<string>();
+  for (const id of sa.fired) if (!sb.fired.has(id) || versionChanged.has(id)) candidates.add(id);
+  for (const id of sb.fired) if (!sa.fired.has(id) || versionChanged.has(id)) candidates.add(id);
+  const keys = new Set(changes.flatMap((c) => c.keys));
+  const named = [...candidates].filter((id) => keys.has(produces(id) ?? ''));
+  return (named.length > 0 ? named : [...candidates]).sort();
 }

@@ -374,7 +374,7 @@ describe('POST /cds-services/{id}/feedback', () => {
       expect(res.status).toBe(200);
       const metrics = await request(app).get('/metrics');
       expect(metrics.text).toMatch(
-        /cds_feedback_total\{service="neurotransmitter-balance-review",outcome="(accepted|overridden)"\} \d+/,
+        /ntcds_cds_feedback_total\{service="neurotransmitter-balance-review",outcome="(accepted|overridden)"\} \d+/,
       );
       const card = (body.feedback as { card: string }[])[0]!.card;
       expect(logs.some((l) => l.includes('cds feedback'))).toBe(true);

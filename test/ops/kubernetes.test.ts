@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Job } from 'kubernetes-models/batch/v1/Job';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -28,6 +29,7 @@ const models: Record<string, Model> = {
   'apps/v1/Deployment': Deployment,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'batch/v1/Job': Job,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'v1/ConfigMap': ConfigMap,
   'v1/Secret': Secret,
@@ -110,11 +112,12 @@ function unknownFields(doc: Manifest, model: Model): string[] {
 }
 
 describe('deploy/kubernetes manifests', () => {
-  it('has a Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget, NetworkPolicy, ConfigMap and Secret', () => {
+  it('has a Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget, NetworkPolicy, ConfigMap, Secret and the replay Job', () => {
     expect(manifests.map((m) => m.doc.kind).sort()).toEqual([
       'ConfigMap',
       'Deployment',
       'HorizontalPodAutoscaler',
+      'Job',
       'NetworkPolicy',
       'PodDisruptionBudget',
       'Secret',
@@ -274,5 +277,31 @@ describe('deploy/kubernetes manifests', () => {
     expect(config.nodeEnv).toBe('production');
     expect(isDevelopmentMode(config.auth)).toBe(false);
     expect(config.host).toBe('0.0.0.0');
+  });
+
+  it('the replay Job is Indexed, one shard per completion: REPLAY_SHARD_COUNT equals completions, each pod writes shard-$(JOB_COMPLETION_INDEX), and it runs locked down like the Deployment', () => {
+    const job = one('Job');
+    expect(job.spec.completionMode).toBe('Indexed');
+    expect(job.spec.parallelism).toBeLessThanOrEqual(job.spec.completions);
+    const pod = job.spec.template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    const [c] = pod.containers;
+    expect(c.command).toEqual(['node', 'dist/src/cli/main.js', 'replay']);
+    const count = c.env.find((e: { name: string }) => e.name === 'REPLAY_SHARD_COUNT');
+    expect(Number(count.value)).toBe(job.spec.completions);
+    const args = c.args as string[];
+    const out = args[args.indexOf('--out') + 1] ?? '';
+    expect(out).toContain('$(JOB_COMPLETION_INDEX)');
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    const mounts = c.volumeMounts.map((m: { mountPath: string }) => m.mountPath);
+    expect(mounts).toEqual(expect.arrayContaining(['/data', '/tmp']));
+    expect(out.startsWith('/data/')).toBe(true);
+    for (const kind of ['requests', 'limits'])
+      expect(Object.keys(c.resources[kind]).sort()).toEqual(['cpu', 'memory']);
   });
 });

@@ -130,6 +130,7 @@ describe('GET /metrics (prom-client, one registry per app)', () => {
     const names = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!);
     const own = names.filter((n) => !n.startsWith('process_') && !n.startsWith('nodejs_'));
     expect(own.sort()).toEqual([
+      'ntcds_cds_feedback_total',
       'ntcds_evaluation_duration_seconds',
       'ntcds_http_request_duration_seconds',
       'ntcds_red_flags_total',

@@ -1,0 +1,296 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ndjsonLines } from '../../batch/lines';
+import { projectRoot } from '../../lib/paths';
+import { writable } from '../../lib/streams';
+import type { Ruleset } from '../../engine/ruleset';
+import { intFlag, parseArgs, stringFlag } from '../args';
+import { loadRules } from '../context';
+import { EXIT, issueLine, UsageError } from '../io';
+import type { ExitCode, Io } from '../io';
+import { createProgress } from '../replay/progress';
+import { writeReport } from '../replay/report';
+import { MAX_LINE_BYTES, REPLAY_JSON_DEPTH, replay } from '../replay/run';
+import type { Shard } from '../replay/run';
+import { addComparison, addTally, canonical, emptyComparison, emptyTally } from '../replay/summary';
+import type { ReplaySummary } from '../replay/summary';
+import { summaryText } from '../replay/text';
+import type { RulesetMeta, SummaryFile } from '../replay/text';
+import { resolveRulesetSource } from '../ruleset-source';
+import type { RulesetSource } from '../ruleset-source';
+
+export const REPLAY_HELP = `ntcds replay INPUT... [--rules DIR|GITREF] [--against DIR|GITREF] [--as-of DATE]
+             [--out FILE] [--report FILE.html] [--workers N] [--shard-index I --shard-count N] [--examples N] [--json] [--quiet]
+ntcds replay merge SHARD... [--out FILE] [--report FILE.html] [--json]
+
+Replays a population through the rules: INPUT is NDJSON, one evaluation request per line ("-" for
+standard input; line numbers run on across inputs). Writes one line per patient, in input order
+({"line":N,"answer":…} or {"line":N,"problem":…}, as POST /v1/evaluations/batch does) to --out or
+standard output, and a summary: red flags by code, statuses by intervention, data issues by code;
+with --against, the patients whose outcome changed, grouped by the rules responsible, safety
+changes first (a block that became an offer). With --out, the summary is also written as JSON to
+FILE.summary.json.
+  --rules DIR|GITREF    the ruleset answering (default rules/)
+  --against DIR|GITREF  the ruleset to compare with (the "before")
+  --report FILE.html    one self-contained HTML report: charts before/after, changed patients
+  --as-of DATE          asOf for requests that give none (YYYY-MM-DD or ISO 8601 date-time)
+  --workers N           worker threads (default one per core; 0: the main thread)
+  --shard-index I       answer only the lines whose sha256 falls in shard I of --shard-count
+  --shard-count N       (defaults: $JOB_COMPLETION_INDEX and $REPLAY_SHARD_COUNT)
+  --examples N          changed patients kept with before/after outcomes (default 200)
+  --json                print the summary as JSON
+  --quiet               no progress on stderr
+merge combines shard outputs (and their .summary.json files) into one output in input order and
+one summary.`;
+
+const DEFAULT_EXAMPLES = 200;
+
+function meta(src: RulesetSource, r: Ruleset): RulesetMeta {
+  return { source: src.label, id: r.manifest.id, version: r.manifest.version, hash: r.hash };
+}
+
+function asOfOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(iso) || Number.isNaN(Date.parse(iso)))
+    throw new UsageError('--as-of must be a date (YYYY-MM-DD) or an ISO 8601 date-time');
+  return new Date(iso).toISOString();
+}
+
+function shardOfArgs(index: string | undefined, count: string | undefined): Shard | undefined {
+  const i = index ?? process.env.JOB_COMPLETION_INDEX;
+  const n = count ?? process.env.REPLAY_SHARD_COUNT;
+  if (i === undefined && n === undefined) return undefined;
+  if (i === undefined || n === undefined || !/^\d+$/.test(i) || !/^\d+$/.test(n))
+    throw new UsageError(
+      'sharding needs a whole --shard-index and --shard-count (or $JOB_COMPLETION_INDEX and $REPLAY_SHARD_COUNT)',
+    );
+  const shard = { index: Number(i), count: Number(n) };
+  if (shard.count < 1 || shard.index >= shard.count)
+    throw new UsageError('--shard-index must be below --shard-count');
+  return shard;
+}
+
+function summaryPath(out: string): string {
+  return `${out}.summary.json`;
+}
+
+async function closeOut(stream: NodeJS.WritableStream, isFile: boolean): Promise<void> {
+  if (!isFile) return;
+  await new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.end(resolve);
+  });
+}
+
+function printSummary(io: Io, file: SummaryFile, json: boolean, toErr: boolean): void {
+  const say = toErr ? io.err.bind(io) : io.out.bind(io);
+  if (json) say(JSON.stringify(file, null, 2));
+  else for (const l of summaryText(file)) say(l);
+}
+
+/** The summary beside the output (FILE.summary.json), the report if asked, the summary printed. */
+async function finish(
+  io: Io,
+  file: SummaryFile,
+  outFile: string | undefined,
+  report: string | undefined,
+  json: boolean,
+): Promise<void> {
+  if (outFile !== undefined)
+    fs.writeFileSync(
+      summaryPath(path.resolve(io.cwd, outFile)),
+      `${JSON.stringify(file, null, 2)}\n`,
+    );
+  if (report !== undefined) await writeReport(path.resolve(io.cwd, report), file);
+  printSummary(io, file, json, outFile === undefined);
+}
+
+export async function replayCommand(argv: readonly string[], io: Io): Promise<ExitCode> {
+  if (argv[0] === 'merge') return mergeCommand(argv.slice(1), io);
+  const args = parseArgs(
+    argv,
+    [
+      'rules',
+      'against',
+      'as-of',
+      'out',
+      'report',
+      'workers',
+      'shard-index',
+      'shard-count',
+      'examples',
+    ],
+    ['json', 'quiet', 'help'],
+    Number.POSITIVE_INFINITY,
+  );
+  if (args.flags.has('help')) {
+    io.out(REPLAY_HELP);
+    return EXIT.ok;
+  }
+  const inputs = args.positionals.map((p) => (p === '-' ? p : path.resolve(io.cwd, p)));
+  if (inputs.length === 0) throw new UsageError('replay needs at least one NDJSON input');
+  for (const f of inputs)
+    if (f !== '-' && !(fs.existsSync(f) && fs.statSync(f).isFile()))
+      throw new UsageError(`no input file at ${f}`);
+  const cores = os.availableParallelism();
+  const workers = intFlag(args, 'workers', cores, 256);
+  const examples = intFlag(args, 'examples', DEFAULT_EXAMPLES, 1000000);
+  const asOf = asOfOf(stringFlag(args, 'as-of'));
+  const shard = shardOfArgs(stringFlag(args, 'shard-index'), stringFlag(args, 'shard-count'));
+  const outFile = stringFlag(args, 'out');
+  const json = args.flags.has('json');
+
+  const sources: RulesetSource[] = [];
+  try {
+    const rulesSpec = stringFlag(args, 'rules');
+    const rulesSrc =
+      rulesSpec === undefined
+        ? { label: 'rules/', dir: path.join(projectRoot(), 'rules'), dispose: () => undefined }
+        : resolveRulesetSource(rulesSpec, io.cwd);
+    sources.push(rulesSrc);
+    const againstSpec = stringFlag(args, 'against');
+    const againstSrc =
+      againstSpec === undefined ? undefined : resolveRulesetSource(againstSpec, io.cwd);
+    if (againstSrc) sources.push(againstSrc);
+    const loaded: Ruleset[] = [];
+    for (const src of sources) {
+      const l = loadRules(src.dir, io);
+      if (!l.ok) {
+        for (const i of l.issues) io.err(issueLine(i));
+        io.err(`✗ ${src.label}: the ruleset does not load`);
+        return EXIT.problems;
+      }
+      loaded.push(l.ruleset);
+    }
+    const [rules, against] = loaded as [Ruleset, Ruleset | undefined];
+
+    const out =
+      outFile === undefined ? process.stdout : fs.createWriteStream(path.resolve(io.cwd, outFile));
+    const totalBytes = inputs.includes('-')
+      ? undefined
+      : inputs.reduce((n, f) => n + fs.statSync(f).size, 0);
+    const progress = createProgress(process.stderr, totalBytes, args.flags.has('quiet'));
+    const started = performance.now();
+    const run = await replay({
+      inputs,
+      init: {
+        rulesDir: rulesSrc.dir,
+        ...(againstSrc ? { againstDir: againstSrc.dir } : {}),
+        ...(asOf === undefined ? {} : { asOf }),
+        now: new Date().toISOString(),
+        maxJsonDepth: REPLAY_JSON_DEPTH,
+        maxLineBytes: MAX_LINE_BYTES,
+      },
+      workers,
+      ...(shard ? { shard } : {}),
+      out,
+      examplesCap: examples,
+      onProgress: (lines, bytes) => {
+        progress.update(lines, bytes);
+      },
+    });
+    await closeOut(out, outFile !== undefined);
+    progress.done(run.lines, (performance.now() - started) / 1000);
+    const file: SummaryFile = {
+      rules: meta(rulesSrc, rules),
+      ...(againstSrc && against ? { against: meta(againstSrc, against) } : {}),
+      ...(shard ? { shard } : {}),
+      lines: run.lines,
+      summary: canonical(run.summary),
+    };
+    await finish(io, file, outFile, stringFlag(args, 'report'), json);
+    return EXIT.ok;
+  } finally {
+    for (const s of sources) s.dispose();
+  }
+}
+
+const LINE_PREFIX = /^\{"line":(\d+),/;
+
+/** A shard's output lines with their numbers, one at a time. */
+async function* numbered(file: string): AsyncGenerator<{ line: number; text: Buffer }> {
+  for await (const raw of ndjsonLines(fs.createReadStream(file), MAX_LINE_BYTES * 8)) {
+    if (raw.bytes === undefined) throw new UsageError(`${file}:${String(raw.line)}: line too long`);
+    const m = LINE_PREFIX.exec(raw.bytes.subarray(0, 32).toString('latin1'));
+    if (!m?.[1]) throw new UsageError(`${file}:${String(raw.line)}: not a replay output line`);
+    yield { line: Number(m[1]), text: raw.bytes };
+  }
+}
+
+async function mergeCommand(argv: readonly string[], io: Io): Promise<ExitCode> {
+  const args = parseArgs(
+    argv,
+    ['out', 'report', 'examples'],
+    ['json', 'help', 'quiet'],
+    Number.POSITIVE_INFINITY,
+  );
+  if (args.flags.has('help')) {
+    io.out(REPLAY_HELP);
+    return EXIT.ok;
+  }
+  const shards = args.positionals.map((p) => path.resolve(io.cwd, p));
+  if (shards.length === 0) throw new UsageError('replay merge needs the shard outputs');
+  const examples = intFlag(args, 'examples', DEFAULT_EXAMPLES, 1000000);
+  const files: SummaryFile[] = shards.map((s) => {
+    const p = summaryPath(s);
+    if (!fs.existsSync(s) || !fs.existsSync(p))
+      throw new UsageError(`${s} and ${p} must both exist (written by replay --out)`);
+    return JSON.parse(fs.readFileSync(p, 'utf8')) as SummaryFile;
+  });
+  const first = files[0];
+  if (!first) throw new UsageError('replay merge needs the shard outputs');
+  for (const f of files) {
+    if (f.rules.hash !== first.rules.hash || f.against?.hash !== first.against?.hash)
+      throw new UsageError('the shards were replayed with different rulesets');
+  }
+  const count = first.shard?.count;
+  const seen = new Set(files.map((f) => f.shard?.index));
+  if (count === undefined || seen.size !== files.length || seen.size !== count)
+    io.err(
+      `ntcds: warning: ${String(files.length)} outputs given; expected every shard 0..${String((count ?? 1) - 1)} once`,
+    );
+
+  const summary: ReplaySummary = { after: emptyTally() };
+  for (const f of files) {
+    addTally(summary.after, f.summary.after);
+    if (f.summary.before) addTally((summary.before ??= emptyTally()), f.summary.before);
+    if (f.summary.comparison)
+      addComparison((summary.comparison ??= emptyComparison()), f.summary.comparison, examples);
+  }
+
+  const outFile = stringFlag(args, 'out');
+  const out =
+    outFile === undefined ? process.stdout : fs.createWriteStream(path.resolve(io.cwd, outFile));
+  // k-way merge by line number: each shard is already in input order.
+  const its = shards.map((s) => numbered(s));
+  const heads = await Promise.all(its.map((it) => it.next()));
+  let lines = 0;
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i += 1) {
+      const h = heads[i];
+      if (!h || h.done) continue;
+      const b = best >= 0 ? heads[best] : undefined;
+      if (b === undefined || b.done || h.value.line < b.value.line) best = i;
+    }
+    if (best < 0) break;
+    const head = heads[best];
+    const it = its[best];
+    if (!head || head.done || !it) break;
+    lines += 1;
+    if (!out.write(Buffer.concat([head.value.text, Buffer.from('\n')]))) await writable(out);
+    heads[best] = await it.next();
+  }
+  await closeOut(out, outFile !== undefined);
+  const merged: SummaryFile = {
+    rules: first.rules,
+    ...(first.against ? { against: first.against } : {}),
+    lines,
+    summary: canonical(summary),
+  };
+  await finish(io, merged, outFile, stringFlag(args, 'report'), args.flags.has('json'));
+  return EXIT.ok;
+}

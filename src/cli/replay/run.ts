@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ndjsonLines } from '../../batch/lines';
+import { writable } from '../../lib/streams';
+import { addTally, compareInto, emptyComparison, emptyTally } from './summary';
+import type { ReplaySummary } from './summary';
+import { createReplayer } from './work';
+import type { WorkerInit, WorkItem, WorkResult } from './work';
+
+export interface Shard {
+  /** 0-based, below count. */
+  readonly index: number;
+  readonly count: number;
+}
+
+export interface ReplayOptions {
+  /** NDJSON files, read in order; "-" is standard input. Line numbers run on across files. */
+  readonly inputs: readonly string[];
+  readonly init: WorkerInit;
+  /** Worker threads; 0 evaluates on the main thread. */
+  readonly workers: number;
+  readonly shard?: Shard;
+  readonly out: NodeJS.WritableStream;
+  /** Changed patients kept with their before/after outcome (the rest are only counted). */
+  readonly examplesCap: number;
+  /** After each written batch: lines written so far and input bytes read. */
+  readonly onProgress?: (lines: number, bytesRead: number) => void;
+}
+
+export interface ReplayRun {
+  readonly summary: ReplaySummary;
+  /** Lines this process answered (its shard's, when sharded). */
+  readonly lines: number;
+  /** Lines read from the inputs, in every shard. */
+  readonly linesRead: number;
+}
+
+/** Lines per work item and bytes at most: big enough to amortise messaging, small for order. */
+const ITEM_LINES = 128;
+const ITEM_BYTES = 1 << 20;
+/** Items dispatched and not yet written, per worker: bounds memory whatever the input size. */
+const WINDOW_PER_WORKER = 4;
+/** A line may be this long at most (a longer one is answered BODY-TOO-LARGE). */
+export const MAX_LINE_BYTES = 4 << 20;
+const JSON_DEPTH = 32;
+
+/** Which shard a line belongs to: a stable hash of its bytes, so every pod agrees. */
+export function shardOf(bytes: Buffer, count: number): number {
+  return createHash('sha256').update(bytes).digest().readUInt32BE(0) % count;
+}
+
+export const REPLAY_JSON_DEPTH = JSON_DEPTH;
+
+/** A fixed pool of replay worker threads, each given the next item when it is least busy. */
+class Pool {
+  private readonly workers: { worker: Worker; busy: number }[] = [];
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: WorkResult) => void; reject: (e: Error) => void; slot: number }
+  >();
+  private failure: Error | undefined;
+
+  constructor(size: number, init: WorkerInit, file: string) {
+    for (let i = 0; i < size; i += 1) {
+      const worker = new Worker(file, { workerData: init });
+      const slot = i;
+      worker.on('message', (r: WorkResult) => {
+        const p = this.pending.get(r.seq);
+        if (!p) return;
+        this.pending.delete(r.seq);
+        const w = this.workers[slot];
+        if (w) w.busy -= 1;
+        p.resolve(r);
+      });
+      worker.on('error', (e: Error) => {
+        this.fail(e);
+      });
+      worker.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`a replay worker exited with code ${String(code)}`));
+      });
+      this.workers.push({ worker, busy: 0 });
+    }
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  run(item: WorkItem): Promise<WorkResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    let best = 0;
+    for (let i = 1; i < this.workers.length; i += 1)
+      if ((this.workers[i]?.busy ?? 0) < (this.workers[best]?.busy ?? 0)) best = i;
+    const w = this.workers[best];
+    if (!w) return Promise.reject(new Error('no replay worker'));
+    w.busy += 1;
+    return new Promise((resolve, reject) => {
+      this.pending.set(item.seq, { resolve, reject, slot: best });
+      w.worker.postMessage(item);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
+
+/** Each input's chunks in turn; `read` counts the bytes. */
+async function* inputChunks(file: string, read: { bytes: number }): AsyncGenerator<Buffer> {
+  const stream = file === '-' ? process.stdin : fs.createReadStream(file);
+  for await (const chunk of stream) {
+    const buf = chunk as Buffer;
+    read.bytes += buf.length;
+    yield buf;
+  }
+}
+
+/** The worker script beside this file once compiled; absent when run from TypeScript sources. */
+export function workerFile(): string | undefined {
+  const file = path.join(__dirname, 'worker.js');
+  return fs.existsSync(file) ? file : undefined;
+}
+
+/**
+ * Replays NDJSON inputs on a pool of worker threads. The main thread reads lines, keeps its
+ * shard's, packs them into items and hands each to the least busy worker; results are written
+ * strictly in input order, each only after the output has taken the one before (backpressure),
+ * and no more than WINDOW_PER_WORKER items per worker are ever dispatched and unwritten, so
+ * memory stays flat however many patients stream through.
+ */
+export async function replay(options: ReplayOptions): Promise<ReplayRun> {
+  const file = workerFile();
+  const inProcess = options.workers === 0 || file === undefined;
+  const pool = inProcess ? undefined : new Pool(options.workers, options.init, file);
+  const local = inProcess ? createReplayer(options.init) : undefined;
+  const runItem = (item: WorkItem): Promise<WorkResult> => {
+    if (pool) return pool.run(item);
+    if (!local) throw new Error('no replayer');
+    return Promise.resolve(local.run(item));
+  };
+
+  const after = emptyTally();
+  const before = options.init.againstDir === undefined ? undefined : emptyTally();
+  const comparison = before ? emptyComparison() : undefined;
+  const window = Math.max(1, options.workers) * WINDOW_PER_WORKER;
+  const waiting = new Map<number, Promise<WorkResult>>();
+  const read = { bytes: 0 };
+  let nextWrite = 0;
+  let seq = 0;
+  let written = 0;
+  let linesRead = 0;
+
+  const writeNext = async (): Promise<void> => {
+    const pending = waiting.get(nextWrite);
+    if (!pending) throw new Error('replay lost an item');
+    const r = await pending;
+    waiting.delete(nextWrite);
+    nextWrite += 1;
+    addTally(after, r.after);
+    if (before && r.before) addTally(before, r.before);
+    if (comparison) for (const c of r.changed) compareInto(comparison, c, options.examplesCap);
+    written += r.lines;
+    if (!options.out.write(r.ndjson)) await writable(options.out);
+    options.onProgress?.(written, read.bytes);
+  };
+  const dispatch = async (item: WorkItem): Promise<void> => {
+    while (waiting.size >= window) await writeNext();
+    const p = runItem(item);
+    // Awaited in order by writeNext; a failure meanwhile must not go unhandled.
+    p.catch(() => undefined);
+    waiting.set(item.seq, p);
+  };
+
+  try {
+    let lines: { line: number; text: string | null }[] = [];
+    let bytes = 0;
+    let offset = 0;
+    for (const input of options.inputs) {
+      let last = 0;
+      for await (const raw of ndjsonLines(inputChunks(input, read), MAX_LINE_BYTES)) {
+        last = raw.line;
+        linesRead += 1;
+        const line = offset + raw.line;
+        if (raw.bytes === undefined) {
+          // Too long to keep: sharded by its number, answered BODY-TOO-LARGE by the worker.
+          if (options.shard && line % options.shard.count !== options.shard.index) continue;
+          lines.push({ line, text: null });
+        } else {
+          if (options.shard && shardOf(raw.bytes, options.shard.count) !== options.shard.index)
+            continue;
+          lines.push({ line, text: raw.bytes.toString('utf8') });
+          bytes += raw.bytes.length;
+        }
+        if (lines.length >= ITEM_LINES || bytes >= ITEM_BYTES) {
+          await dispatch({ seq: seq++, lines });
+          lines = [];
+          bytes = 0;
+        }
+      }
+      offset += last;
+    }
+    if (lines.length > 0) await dispatch({ seq: seq++, lines });
+    while (waiting.size > 0) await writeNext();
+  } finally {
+    await pool?.close();
+  }
+  return {
+    summary: { after, ...(before ? { before } : {}), ...(comparison ? { comparison } : {}) },
+    lines: written,
+    linesRead,
+  };
+}
