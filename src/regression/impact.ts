@@ -1,7 +1,8 @@
 import type { Ruleset } from '../engine/ruleset';
-import { ruleContentHash } from '../rules/lock';
-import { outcomeChanges, signatureOf } from './outcome-diff';
-import type { OutcomeSignature } from './outcome-diff';
+import { outcomeChanges, producedKey, ruleChanges, signatureOf } from './outcome-diff';
+import type { OutcomeSignature, RuleChange } from './outcome-diff';
+
+export type { RuleChange } from './outcome-diff';
 import { createEvaluator } from './run';
 
 /** One request both rulesets answer: a regression case or a synthetic patient. */
@@ -31,11 +32,6 @@ export interface Changed {
   readonly after?: OutcomeJson;
 }
 
-export interface RuleChange {
-  readonly id: string;
-  readonly change: string;
-}
-
 export interface Impact {
   readonly ruleChanges: readonly RuleChange[];
   readonly changed: readonly Changed[];
@@ -45,37 +41,6 @@ export interface Impact {
 
 /** Group name for changes no rule difference explains. */
 export const NO_RULE_DIFFERENCE = '(no rule difference: catalog or engine)';
-
-/** The code or id a rule's outcome adds to an answer. */
-function producedKey(rule: Ruleset['rules'][number]): string {
-  const t = rule.then;
-  if ('finding' in t) return t.finding.id;
-  if ('redFlag' in t) return t.redFlag.code;
-  if ('dataIssue' in t) return t.dataIssue.code;
-  if ('propose' in t) return t.propose.code;
-  if ('block' in t) return t.block.code;
-  if ('caution' in t) return t.caution.code;
-  return t.defer.code;
-}
-
-/** Rules added, removed, or changed (content or version) from `a` to `b`, by id. */
-export function ruleChanges(a: Ruleset, b: Ruleset): RuleChange[] {
-  const out: RuleChange[] = [];
-  for (const r of b.rules) {
-    const old = a.rulesById.get(r.id);
-    if (!old) out.push({ id: r.id, change: `new (${r.status}, v${String(r.version)})` });
-    else if (ruleContentHash(old) !== ruleContentHash(r) || old.version !== r.version) {
-      const status = old.status === r.status ? '' : `, ${old.status} → ${r.status}`;
-      const version =
-        old.version === r.version
-          ? `v${String(r.version)}, content changed WITHOUT a version bump`
-          : `v${String(old.version)} → v${String(r.version)}`;
-      out.push({ id: r.id, change: `${version}${status}` });
-    }
-  }
-  for (const r of a.rules) if (!b.rulesById.has(r.id)) out.push({ id: r.id, change: 'removed' });
-  return out.sort((x, y) => x.id.localeCompare(y.id));
-}
 
 function outcomeJson(s: OutcomeSignature): OutcomeJson {
   return {

@@ -106,7 +106,7 @@ export interface RuleChange {
 }
 
 /** The code or id a rule's outcome adds to an answer. */
-function producedKey(rule: Ruleset['rules'][number]): string {
+export function producedKey(rule: Ruleset['rules'][number]): string {
   const t = rule.then;
   if ('finding' in t) return t.finding.id;
   if ('redFlag' in t) return t.redFlag.code;

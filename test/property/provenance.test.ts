@@ -9,6 +9,7 @@ import { answer, serveRuleset } from '../../src/engine/answer';
 import type { EvaluationResponse, ReasonOut } from '../../src/engine/response-types';
 import type { Ruleset } from '../../src/engine/ruleset';
 import type { RuleDef } from '../../src/rules/rule-types';
+import { producedKey } from '../../src/regression/outcome-diff';
 import { generatePatients } from '../../src/synth/patients';
 import { makeApp, shippedRuleset } from '../support/app';
 
@@ -16,18 +17,6 @@ const ruleset: Ruleset = shippedRuleset();
 const served = serveRuleset(ruleset);
 const now = (): Date => new Date('2026-01-15T09:00:00Z');
 const SEED = 20261203;
-
-/** The codes a rule can put in an answer: its own outcome's code. */
-function codeOf(rule: RuleDef): string {
-  const then = rule.then;
-  if ('dataIssue' in then) return then.dataIssue.code;
-  if ('redFlag' in then) return then.redFlag.code;
-  if ('finding' in then) return then.finding.id;
-  if ('propose' in then) return then.propose.code;
-  if ('block' in then) return then.block.code;
-  if ('caution' in then) return then.caution.code;
-  return then.defer.code;
-}
 
 function ruleAt(id: unknown, version: unknown): RuleDef | undefined {
   if (typeof id !== 'string') return undefined;
@@ -47,8 +36,8 @@ function unproven(res: EvaluationResponse): string[] {
   const byRule = (where: string, code: string, id: unknown, version: unknown): void => {
     const rule = ruleAt(id, version);
     if (!rule) bad.push(`${where} ${code}: no active rule ${String(id)} v${String(version)}`);
-    else if (codeOf(rule) !== code)
-      bad.push(`${where} ${code}: ${rule.id} produces ${codeOf(rule)}`);
+    else if (producedKey(rule) !== code)
+      bad.push(`${where} ${code}: ${rule.id} produces ${producedKey(rule)}`);
   };
   for (const f of res.redFlags) byRule('redFlag', f.code, f.ruleId, f.ruleVersion);
   for (const f of res.findings) byRule('finding', f.id, f.ruleId, f.ruleVersion);
