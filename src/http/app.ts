@@ -10,7 +10,7 @@ import { anyCredential, v1Admission, v1Guard } from './auth';
 import { requestContext } from './context';
 import { errorHandler, notFound, wellFormedPath } from './errors';
 import { createFastPath } from './fast-path';
-import { methodNotAllowed } from './methods';
+import { methodNotAllowed, routeTemplates } from './methods';
 import type { RouterLayer } from './methods';
 import { createMetrics } from './metrics';
 import type { EvaluationResponse } from '../engine/response-types';
@@ -100,11 +100,15 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use(wellFormedPath);
   app.use(metrics.routes);
   app.use(healthRoutes(deps.store, deps.isDraining ?? (() => false)));
+  const routerStack = (): RouterLayer[] =>
+    (app.router as unknown as { stack: RouterLayer[] }).stack;
   const guard = {
     auth: deps.auth,
     rateLimitPerMinute: deps.rateLimitPerMinute,
     authFailuresPerMinute: deps.authFailuresPerMinute,
     ...(deps.limiterClock === undefined ? {} : { now: deps.limiterClock }),
+    // Derived from the routes themselves (read on first use, when every route is registered).
+    routeTemplates: () => routeTemplates(routerStack()),
   };
   // One admission (one rate limiter) for both paths, so a caller's budget is shared.
   const admission = v1Admission(guard);
@@ -153,7 +157,7 @@ export function createApp(deps: AppDeps): RequestListener {
     ),
   );
   if (deps.studio && isDevelopmentMode(deps.auth)) app.use(studioRoutes(deps.store, deps.studio));
-  app.use(methodNotAllowed(() => (app.router as unknown as { stack: RouterLayer[] }).stack));
+  app.use(methodNotAllowed(routerStack));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
 

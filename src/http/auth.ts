@@ -25,16 +25,6 @@ export interface Principal {
 /** Longest `sub` the audit log keeps; longer ones are cut (a sub is an id, not a document). */
 const MAX_LOGGED_SUBJECT = 128;
 
-/** The /v1 route templates, so a request refused before routing is still counted per route. */
-export const V1_ROUTE_TEMPLATES = [
-  '/v1/evaluations',
-  '/v1/evaluations/batch',
-  '/v1/ruleset',
-  '/v1/rules/:id',
-  '/v1/catalog',
-  '/v1/admin/reload',
-] as const;
-
 const MAX_CREDENTIAL_LENGTH = 8192;
 const TOKEN_FAULTS: ReadonlySet<string> = new Set([
   'ERR_JWT_CLAIM_VALIDATION_FAILED',
@@ -101,9 +91,10 @@ export function isAdminPath(pathBelowV1: string): boolean {
   return p === '/admin' || p.startsWith('/admin/');
 }
 
-function routeTemplateOf(path: string): string | undefined {
+/** The route template a path falls under, among `templates`. */
+function routeTemplateOf(path: string, templates: readonly string[]): string | undefined {
   const segments = path.toLowerCase().replace(/\/+$/, '').split('/');
-  return V1_ROUTE_TEMPLATES.find((template) => {
+  return templates.find((template) => {
     const t = template.split('/');
     return (
       t.length === segments.length && t.every((s, i) => s.startsWith(':') || s === segments[i])
@@ -186,6 +177,11 @@ export interface GuardOptions {
    */
   readonly authFailuresPerMinute?: number | undefined;
   readonly now?: () => number;
+  /**
+   * The app's route templates (read from its router once every route is registered), so a
+   * request refused before routing is still counted under its route. Absent: not counted per route.
+   */
+  readonly routeTemplates?: () => readonly string[];
 }
 
 /**
@@ -213,10 +209,13 @@ export function v1Admission(options: GuardOptions): V1Admission {
   const failures =
     failuresPerMinute > 0 ? new RateLimiter(failuresPerMinute, options.now) : undefined;
   const addressOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
+  let templates: readonly string[] | undefined;
+  const v1Templates = (): readonly string[] =>
+    (templates ??= (options.routeTemplates?.() ?? []).filter((t) => t.startsWith('/v1/')));
 
   const refuse = (res: ServerResponse, pathBelowV1: string, error: ProblemError): ProblemError => {
     const l = locals(res);
-    const template = routeTemplateOf(`/v1${pathBelowV1}`);
+    const template = routeTemplateOf(`/v1${pathBelowV1}`, v1Templates());
     if (l.route === undefined && template !== undefined) l.route = template;
     if (error.code === 'UNAUTHORIZED') {
       res.setHeader('WWW-Authenticate', 'Bearer realm="neurotransmitter-cds"');

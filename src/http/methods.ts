@@ -35,6 +35,13 @@ function collectRoutes(stack: readonly RouterLayer[], into: Map<string, RouteMet
   }
 }
 
+/** The path templates of every route registered on `stack` (e.g. `/v1/rules/:id`). */
+export function routeTemplates(stack: readonly RouterLayer[]): string[] {
+  const found = new Map<string, RouteMethods>();
+  collectRoutes(stack, found);
+  return [...found.keys()];
+}
+
 /**
  * 405 for a known path asked with a method none of its routes answers, with the `Allow` header
  * RFC 9110 requires. The allowed methods are read from the app's own routes (the first time a

@@ -124,6 +124,22 @@ describe('API keys (AUTH_API_KEYS / AUTH_ADMIN_KEYS as SHA-256 digests)', () => 
     });
     expect(logs.join('\n')).not.toContain('some-rule-id');
   });
+
+  it.each([
+    ['/v1/evaluations/batch', 'post'],
+    ['/v1/catalog', 'get'],
+    ['/v1/admin/reload', 'post'],
+  ] as const)(
+    'when %s is refused for credentials, then its template comes from the routes themselves (no list kept by hand)',
+    async (route, method) => {
+      const { app: a, logs } = appWith({ auth: keyAuth });
+      await request(a)[method](route);
+      const line = logs
+        .map((l) => JSON.parse(l) as { message: string; route?: string })
+        .find((l) => l.message === 'request');
+      expect(line?.route).toBe(route);
+    },
+  );
 });
 
 describe('per-caller rate limiting (RATE_LIMIT_PER_MINUTE)', () => {
