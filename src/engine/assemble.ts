@@ -4,6 +4,7 @@ import type { Catalog } from '../rules/catalog';
 import type { HoldScope, Intervention } from '../rules/catalog-types';
 import { expandTargets } from './compile';
 import type { Ruleset } from './ruleset';
+import { outcomeOf } from '../rules/rule-types';
 import type { ReasonOutcome, RuleDef } from '../rules/rule-types';
 import type {
   DataIssueOut,
@@ -90,47 +91,59 @@ export function assemble(
   };
 
   for (const rule of fired) {
-    const then = rule.then;
+    const o = outcomeOf(rule);
     // Output objects are written out whole, without spreads: this runs for every fired rule.
     const { id: ruleId, version: ruleVersion } = rule;
-    if ('redFlag' in then) {
-      const { code, message, action, referral } = then.redFlag;
-      const urgency = catalog.reasonCodes.get(code)?.urgency ?? 'emergency';
-      const flag: RedFlagOut =
-        referral === undefined
-          ? { code, urgency, message, action, ruleId, ruleVersion }
-          : { code, urgency, message, action, referral, ruleId, ruleVersion };
-      redFlags.push({ flag, rule });
-      if (referral !== undefined)
-        addReason(referral, { code, kind: 'indication', ruleId, ruleVersion, message: action });
-    } else if ('finding' in then) {
-      const { id, message } = then.finding;
-      if (findings.some((f) => f.id === id)) continue;
-      const band = state.findings.get(id) ?? null;
-      const evidenceGrade = rule.evidence.grade;
-      findings.push(
-        band === null
-          ? { id, evidenceGrade, message, ruleId, ruleVersion }
-          : { id, band, evidenceGrade, message, ruleId, ruleVersion },
-      );
-    } else if ('propose' in then || 'block' in then || 'caution' in then || 'defer' in then) {
-      const { kind, outcome } = reasonOutcome(then);
-      const { code, message, detail } = outcome;
-      const reasonCode = catalog.reasonCodes.get(code);
-      const severity =
-        (detail === undefined
-          ? undefined
-          : reasonCode?.details?.find((d) => d.id === detail)?.severity) ?? reasonCode?.severity;
-      const reason: ReasonOut = {
-        code,
-        ...(detail === undefined ? {} : { detail }),
-        kind,
-        ...(severity === undefined ? {} : { severity }),
-        ruleId,
-        ruleVersion,
-        message,
-      };
-      for (const id of targetsOf(plan, ruleset, outcome)) addReason(id, reason);
+    switch (o.type) {
+      case 'redFlag': {
+        const { code, message, action, referral } = o.redFlag;
+        const urgency = catalog.reasonCodes.get(code)?.urgency ?? 'emergency';
+        const flag: RedFlagOut =
+          referral === undefined
+            ? { code, urgency, message, action, ruleId, ruleVersion }
+            : { code, urgency, message, action, referral, ruleId, ruleVersion };
+        redFlags.push({ flag, rule });
+        if (referral !== undefined)
+          addReason(referral, { code, kind: 'indication', ruleId, ruleVersion, message: action });
+        break;
+      }
+      case 'finding': {
+        const { id, message } = o.finding;
+        if (findings.some((f) => f.id === id)) break;
+        const band = state.findings.get(id) ?? null;
+        const evidenceGrade = rule.evidence.grade;
+        findings.push(
+          band === null
+            ? { id, evidenceGrade, message, ruleId, ruleVersion }
+            : { id, band, evidenceGrade, message, ruleId, ruleVersion },
+        );
+        break;
+      }
+      case 'propose':
+      case 'block':
+      case 'caution':
+      case 'defer': {
+        const outcome = o.reason;
+        const { code, message, detail } = outcome;
+        const reasonCode = catalog.reasonCodes.get(code);
+        const severity =
+          (detail === undefined
+            ? undefined
+            : reasonCode?.details?.find((d) => d.id === detail)?.severity) ?? reasonCode?.severity;
+        const reason: ReasonOut = {
+          code,
+          ...(detail === undefined ? {} : { detail }),
+          kind: REASON_KIND[o.type],
+          ...(severity === undefined ? {} : { severity }),
+          ruleId,
+          ruleVersion,
+          message,
+        };
+        for (const id of targetsOf(plan, ruleset, outcome)) addReason(id, reason);
+        break;
+      }
+      case 'dataIssue':
+        break;
     }
   }
 
@@ -207,19 +220,14 @@ export function assemble(
       };
 }
 
-/** A reason-giving outcome: its kind of reason and its outcome. */
-function reasonOutcome(
-  then:
-    | { propose: ReasonOutcome }
-    | { block: ReasonOutcome }
-    | { caution: ReasonOutcome }
-    | { defer: ReasonOutcome },
-): { kind: ReasonOut['kind']; outcome: ReasonOutcome } {
-  if ('propose' in then) return { kind: 'indication', outcome: then.propose };
-  if ('block' in then) return { kind: 'block', outcome: then.block };
-  if ('caution' in then) return { kind: 'caution', outcome: then.caution };
-  return { kind: 'deferral', outcome: then.defer };
-}
+/** The kind of reason each reason-giving outcome type gives. */
+const REASON_KIND: Readonly<Record<'propose' | 'block' | 'caution' | 'defer', ReasonOut['kind']>> =
+  {
+    propose: 'indication',
+    block: 'block',
+    caution: 'caution',
+    defer: 'deferral',
+  };
 
 const STATUS_BY_PRECEDENCE: readonly [ReasonOut['kind'], InterventionStatus][] = [
   ['block', 'blocked'],
@@ -262,8 +270,9 @@ function situationHolds(
   if (policies.dataHolds.size > 0) {
     const seen = new Set<string>();
     for (const rule of fired) {
-      if (!('dataIssue' in rule.then)) continue;
-      const { code, message } = rule.then.dataIssue;
+      const o = outcomeOf(rule);
+      if (o.type !== 'dataIssue') continue;
+      const { code, message } = o.dataIssue;
       const policy = policies.dataHolds.get(code);
       if (policy === undefined || seen.has(code)) continue;
       seen.add(code);
@@ -335,8 +344,9 @@ function collectDataIssues(
   const out: DataIssueOut[] = [];
   const covered = new Set<string>();
   for (const rule of fired) {
-    if (!('dataIssue' in rule.then)) continue;
-    const issue = rule.then.dataIssue;
+    const o = outcomeOf(rule);
+    if (o.type !== 'dataIssue') continue;
+    const issue = o.dataIssue;
     const ref = { ruleId: rule.id, ruleVersion: rule.version };
     covered.add(issue.code);
     if (issue.analyte !== undefined) {

@@ -1,7 +1,7 @@
 import type { Catalog } from '../rules/catalog';
 import type { RuleKind } from '../rules/catalog-types';
 import { RULE_KINDS } from '../rules/catalog-types';
-import { childrenOf, isLeaf } from '../rules/rule-types';
+import { childrenOf, isLeaf, outcomeOf } from '../rules/rule-types';
 import type { Condition, ReasonOutcome, RuleDef } from '../rules/rule-types';
 import { buildKindNetwork } from './network';
 import type { KindNetwork } from './network';
@@ -44,13 +44,9 @@ export function compileRuleset(rules: readonly RuleDef[], catalog: Catalog): Com
   const interactionAgents = new Set<string>();
   for (const rule of active) {
     if (rule.kind !== 'safety' || !readsFact(rule.when, 'medication-class')) continue;
-    const outcome =
-      'block' in rule.then
-        ? rule.then.block
-        : 'caution' in rule.then
-          ? rule.then.caution
-          : undefined;
-    if (outcome) for (const id of expandTargets(catalog, outcome)) interactionAgents.add(id);
+    const o = outcomeOf(rule);
+    if (o.type === 'block' || o.type === 'caution')
+      for (const id of expandTargets(catalog, o.reason)) interactionAgents.add(id);
   }
 
   return {

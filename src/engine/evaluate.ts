@@ -4,6 +4,7 @@ import type { EvalState } from './state';
 import type { FactModel } from '../facts/model';
 import type { Ruleset } from './ruleset';
 import { RULE_KINDS } from '../rules/catalog-types';
+import { outcomeOf } from '../rules/rule-types';
 import type { RuleDef } from '../rules/rule-types';
 import { assemble } from './assemble';
 import { ALL, ANY, LEAF, NOT } from './network';
@@ -24,19 +25,30 @@ export interface FiredRule {
 
 /** Results of the rules that already ran, recorded as facts for the kinds after them. */
 export function record(ruleset: Ruleset, state: EvalState, rule: RuleDef, model: FactModel): void {
-  const then = rule.then;
-  if ('dataIssue' in then) {
-    const { code, analyte } = then.dataIssue;
-    state.dataIssues.add(code);
-    // Which codes confound an analyte is catalog policy (policies.yaml, confoundOnDataIssue).
-    if (analyte !== undefined && ruleset.catalog.policies.confounding.has(code))
-      state.confounded.add(analyte);
-  } else if ('redFlag' in then) {
-    state.redFlags.add(then.redFlag.code);
-  } else if ('finding' in then) {
-    const { id, bandOf } = then.finding;
-    const band = bandOf === undefined ? null : (model.questionnaires.get(bandOf)?.band ?? null);
-    if (!state.findings.has(id)) state.findings.set(id, band);
+  const o = outcomeOf(rule);
+  switch (o.type) {
+    case 'dataIssue': {
+      const { code, analyte } = o.dataIssue;
+      state.dataIssues.add(code);
+      // Which codes confound an analyte is catalog policy (policies.yaml, confoundOnDataIssue).
+      if (analyte !== undefined && ruleset.catalog.policies.confounding.has(code))
+        state.confounded.add(analyte);
+      return;
+    }
+    case 'redFlag':
+      state.redFlags.add(o.redFlag.code);
+      return;
+    case 'finding': {
+      const { id, bandOf } = o.finding;
+      const band = bandOf === undefined ? null : (model.questionnaires.get(bandOf)?.band ?? null);
+      if (!state.findings.has(id)) state.findings.set(id, band);
+      return;
+    }
+    case 'propose':
+    case 'block':
+    case 'caution':
+    case 'defer':
+      return;
   }
 }
 

@@ -1,6 +1,7 @@
 import { DETECTED_PROBLEM_CODES } from '../facts/model';
 import type { Issue } from '../lib/issue';
 import { gateRuleset } from '../rules/gate';
+import { outcomeOf, producedKey } from '../rules/rule-types';
 import { loadCheckedRuleset } from '../rules/load';
 import type { CheckedRuleset, LoadOptions } from '../rules/load';
 import { compileRuleset } from './compile';
@@ -26,7 +27,8 @@ const IMPLEMENTED_FACTS: ReadonlySet<string> = new Set(Object.keys(FACTS));
 export function uncoveredDataCodes(checked: CheckedRuleset): Issue[] {
   const raised = new Set<string>();
   for (const rule of checked.rules)
-    if (rule.status === 'active' && 'dataIssue' in rule.then) raised.add(rule.then.dataIssue.code);
+    if (rule.status === 'active' && outcomeOf(rule).type === 'dataIssue')
+      raised.add(producedKey(rule));
   const { catalog } = checked;
   const needed = new Map<string, string>();
   for (const code of DETECTED_PROBLEM_CODES) needed.set(code, 'the fact layer detects it');

@@ -105,17 +105,8 @@ export interface RuleChange {
   readonly change: string;
 }
 
-/** The code or id a rule's outcome adds to an answer. */
-export function producedKey(rule: Ruleset['rules'][number]): string {
-  const t = rule.then;
-  if ('finding' in t) return t.finding.id;
-  if ('redFlag' in t) return t.redFlag.code;
-  if ('dataIssue' in t) return t.dataIssue.code;
-  if ('propose' in t) return t.propose.code;
-  if ('block' in t) return t.block.code;
-  if ('caution' in t) return t.caution.code;
-  return t.defer.code;
-}
+export { producedKey } from '../rules/rule-types';
+import { producedKey } from '../rules/rule-types';
 
 /** The rules added, removed or changed from a to b, by id. */
 export function ruleChanges(a: Ruleset, b: Ruleset): RuleChange[] {

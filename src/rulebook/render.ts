@@ -137,7 +137,7 @@ ${cases}
 export function renderRule(book: RuleBook, rule: RuleDef, links: BookLinks): string {
   const { catalog } = book.ruleset;
   const refs = rule.evidence.references.map((r) => `<li>${e(r)}</li>`).join('');
-  const then = outcomeWords(rule.then, catalog)
+  const then = outcomeWords(rule, catalog)
     .map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`)
     .join('');
   const json = links.json === undefined ? '' : ` · <a href="${e(links.json(rule.id))}">as JSON</a>`;

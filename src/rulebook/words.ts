@@ -1,6 +1,6 @@
 import type { Catalog } from '../rules/catalog';
-import type { Condition, Leaf, LeafValue, Outcome } from '../rules/rule-types';
-import { isLeaf } from '../rules/rule-types';
+import type { Condition, Leaf, LeafValue, RuleDef } from '../rules/rule-types';
+import { isLeaf, outcomeOf } from '../rules/rule-types';
 
 /** How an operator reads in a sentence ("PHQ-9 item 9 is at least 1"). */
 const OP_WORDS: Readonly<Record<string, string>> = {
@@ -140,44 +140,55 @@ export function conditionWords(condition: Condition, catalog: Catalog): WordsNod
   return { text, children: children.map((c) => conditionWords(c, catalog)) };
 }
 
+const VERB = {
+  propose: 'Proposes',
+  block: 'Blocks',
+  caution: 'Cautions',
+  defer: 'Defers',
+} as const;
+
 /** What a rule adds to the answer, as label/value lines. */
-export function outcomeWords(then: Outcome, catalog: Catalog): [string, string][] {
+export function outcomeWords(rule: RuleDef, catalog: Catalog): [string, string][] {
   const interventions = (ids: readonly string[] | undefined): string =>
     (ids ?? []).map((id) => catalog.interventions.get(id)?.name ?? id).join(', ');
-  if ('redFlag' in then) {
-    const f = then.redFlag;
-    return [
-      ['Red flag', f.code],
-      ['Message', f.message],
-      ['Action', f.action],
-      ...(f.referral === undefined ? [] : ([['Referral', f.referral]] as [string, string][])),
-    ];
+  const o = outcomeOf(rule);
+  switch (o.type) {
+    case 'redFlag': {
+      const f = o.redFlag;
+      return [
+        ['Red flag', f.code],
+        ['Message', f.message],
+        ['Action', f.action],
+        ...(f.referral === undefined ? [] : ([['Referral', f.referral]] as [string, string][])),
+      ];
+    }
+    case 'dataIssue': {
+      const d = o.dataIssue;
+      return [
+        ['Data issue', d.code],
+        ['Message', d.message],
+        ...(d.analyte === undefined ? [] : ([['Analyte', d.analyte]] as [string, string][])),
+        ...(d.instrument === undefined
+          ? []
+          : ([['Instrument', d.instrument]] as [string, string][])),
+      ];
+    }
+    case 'finding': {
+      const f = o.finding;
+      return [
+        ['Finding', f.id],
+        ['Message', f.message],
+        ...(f.bandOf === undefined ? [] : ([['Band of', f.bandOf]] as [string, string][])),
+      ];
+    }
+    case 'propose':
+    case 'block':
+    case 'caution':
+    case 'defer':
+      break;
   }
-  if ('dataIssue' in then) {
-    const d = then.dataIssue;
-    return [
-      ['Data issue', d.code],
-      ['Message', d.message],
-      ...(d.analyte === undefined ? [] : ([['Analyte', d.analyte]] as [string, string][])),
-      ...(d.instrument === undefined ? [] : ([['Instrument', d.instrument]] as [string, string][])),
-    ];
-  }
-  if ('finding' in then) {
-    const f = then.finding;
-    return [
-      ['Finding', f.id],
-      ['Message', f.message],
-      ...(f.bandOf === undefined ? [] : ([['Band of', f.bandOf]] as [string, string][])),
-    ];
-  }
-  const [verb, reason] =
-    'propose' in then
-      ? ['Proposes', then.propose]
-      : 'block' in then
-        ? ['Blocks', then.block]
-        : 'caution' in then
-          ? ['Cautions', then.caution]
-          : ['Defers', then.defer];
+  const verb = VERB[o.type];
+  const reason = o.reason;
   return [
     [verb, reason.code],
     ['Message', reason.message],

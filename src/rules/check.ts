@@ -398,7 +398,7 @@ function checkOutcome(
   key: string,
   report: (code: string, message: string, p?: (string | number)[]) => void,
 ): void {
-  const outcome = (rule.then as Record<string, Record<string, unknown>>)[key] ?? {};
+  const outcome = (rule.then as unknown as Record<string, Record<string, unknown>>)[key] ?? {};
   const code = outcome.code;
   if (typeof code === 'string') {
     const reason = catalog.reasonCodes.get(code);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Issue } from '../lib/issue';
 import type { CheckedRuleset as Ruleset } from './load';
-import { childrenOf, isLeaf } from './rule-types';
+import { childrenOf, isLeaf, outcomeOf } from './rule-types';
 import type { Condition, Leaf, LeafValue, RuleDef } from './rule-types';
 import { OP_TEXT } from './operator-text';
 import { parseYamlSource } from './yaml-source';
@@ -221,17 +221,27 @@ const PRODUCED_FACTS: Readonly<Record<string, { param: string; what: string }>> 
   confounded: { param: 'analyte', what: 'confounding data issue for analyte' },
 };
 
-function producedKeys(rule: RuleDef): string[] {
-  const t = rule.then;
-  if ('finding' in t) return [`finding:${t.finding.id}`];
-  if ('redFlag' in t) return [`red flag:${t.redFlag.code}`];
-  if ('dataIssue' in t) {
-    const keys = [`data issue:${t.dataIssue.code}`];
-    if (t.dataIssue.code.startsWith('DATA-CONFOUND-') && t.dataIssue.analyte !== undefined)
-      keys.push(`confounding data issue for analyte:${t.dataIssue.analyte}`);
-    return keys;
+function producedKeys(rule: RuleDef, confounding: ReadonlyMap<string, unknown>): string[] {
+  const o = outcomeOf(rule);
+  switch (o.type) {
+    case 'finding':
+      return [`finding:${o.finding.id}`];
+    case 'redFlag':
+      return [`red flag:${o.redFlag.code}`];
+    case 'dataIssue': {
+      const { code, analyte } = o.dataIssue;
+      const keys = [`data issue:${code}`];
+      // Which codes confound an analyte is catalog policy (policies.yaml, confoundOnDataIssue).
+      if (confounding.has(code) && analyte !== undefined)
+        keys.push(`confounding data issue for analyte:${analyte}`);
+      return keys;
+    }
+    case 'propose':
+    case 'block':
+    case 'caution':
+    case 'defer':
+      return [];
   }
-  return [];
 }
 
 /**
@@ -241,7 +251,8 @@ function producedKeys(rule: RuleDef): string[] {
 export function retiredReferences(ruleset: Ruleset, at: Locate): LintIssue[] {
   const producers = new Map<string, RuleDef[]>();
   for (const rule of ruleset.rules)
-    for (const key of producedKeys(rule)) producers.set(key, [...(producers.get(key) ?? []), rule]);
+    for (const key of producedKeys(rule, ruleset.catalog.policies.confounding))
+      producers.set(key, [...(producers.get(key) ?? []), rule]);
   const issues: LintIssue[] = [];
   for (const rule of ruleset.rules) {
     if (rule.status !== 'active') continue;

@@ -25,30 +25,96 @@ export interface ReasonOutcome {
   readonly tags?: readonly string[];
 }
 
+export interface DataIssueOutcome {
+  readonly code: string;
+  readonly message: string;
+  readonly analyte?: string;
+  readonly instrument?: string;
+}
+
+export interface RedFlagOutcome {
+  readonly code: string;
+  readonly message: string;
+  readonly action: string;
+  readonly referral?: string;
+}
+
+export interface FindingOutcome {
+  readonly id: string;
+  readonly bandOf?: string;
+  readonly message: string;
+}
+
+/** A rule's `then` as written in YAML: exactly one outcome key (the schema guarantees it). */
 export type Outcome =
-  | {
-      readonly dataIssue: {
-        readonly code: string;
-        readonly message: string;
-        readonly analyte?: string;
-        readonly instrument?: string;
-      };
-    }
-  | {
-      readonly redFlag: {
-        readonly code: string;
-        readonly message: string;
-        readonly action: string;
-        readonly referral?: string;
-      };
-    }
-  | {
-      readonly finding: { readonly id: string; readonly bandOf?: string; readonly message: string };
-    }
+  | { readonly dataIssue: DataIssueOutcome }
+  | { readonly redFlag: RedFlagOutcome }
+  | { readonly finding: FindingOutcome }
   | { readonly propose: ReasonOutcome }
   | { readonly block: ReasonOutcome }
   | { readonly caution: ReasonOutcome }
   | { readonly defer: ReasonOutcome };
+
+/** The outcome types, one per key a `then` may hold. */
+export type OutcomeType =
+  'dataIssue' | 'redFlag' | 'finding' | 'propose' | 'block' | 'caution' | 'defer';
+
+/**
+ * A rule's outcome as a tagged union: code switches on `type`, and the type-aware lint
+ * (`switch-exhaustiveness-check`) fails a switch that misses an outcome type.
+ */
+export type TaggedOutcome =
+  | { readonly type: 'dataIssue'; readonly dataIssue: DataIssueOutcome }
+  | { readonly type: 'redFlag'; readonly redFlag: RedFlagOutcome }
+  | { readonly type: 'finding'; readonly finding: FindingOutcome }
+  | { readonly type: 'propose' | 'block' | 'caution' | 'defer'; readonly reason: ReasonOutcome };
+
+const tagged = new WeakMap<RuleDef, TaggedOutcome>();
+
+/** The one place that reads a `then` by its key: the rule's outcome, tagged (memoised per rule). */
+export function outcomeOf(rule: RuleDef): TaggedOutcome {
+  let out = tagged.get(rule);
+  if (out !== undefined) return out;
+  const then = rule.then as Partial<Record<OutcomeType, unknown>>;
+  const type = Object.keys(then)[0] as OutcomeType;
+  switch (type) {
+    case 'dataIssue':
+      out = { type, dataIssue: then.dataIssue as DataIssueOutcome };
+      break;
+    case 'redFlag':
+      out = { type, redFlag: then.redFlag as RedFlagOutcome };
+      break;
+    case 'finding':
+      out = { type, finding: then.finding as FindingOutcome };
+      break;
+    case 'propose':
+    case 'block':
+    case 'caution':
+    case 'defer':
+      out = { type, reason: then[type] as ReasonOutcome };
+      break;
+  }
+  tagged.set(rule, out);
+  return out;
+}
+
+/** The code or id a rule's outcome adds to an answer. */
+export function producedKey(rule: RuleDef): string {
+  const o = outcomeOf(rule);
+  switch (o.type) {
+    case 'dataIssue':
+      return o.dataIssue.code;
+    case 'redFlag':
+      return o.redFlag.code;
+    case 'finding':
+      return o.finding.id;
+    case 'propose':
+    case 'block':
+    case 'caution':
+    case 'defer':
+      return o.reason.code;
+  }
+}
 
 export interface RuleSource {
   readonly file: string;

@@ -1,6 +1,7 @@
 import type { EvaluationResponse, TraceNode } from '../engine/response-types';
 import { leafWords } from '../rulebook/words';
 import type { Ruleset } from '../engine/ruleset';
+import { outcomeOf } from '../rules/rule-types';
 import type { RuleDef } from '../rules/rule-types';
 
 /** An option rule that would have proposed the intervention, and the leaf that stopped it. */
@@ -24,8 +25,9 @@ export interface WhyNot {
 }
 
 function proposes(rule: RuleDef, id: string, tagsOf: (id: string) => readonly string[]): boolean {
-  if (!('propose' in rule.then)) return false;
-  const p = rule.then.propose;
+  const o = outcomeOf(rule);
+  if (o.type !== 'propose') return false;
+  const p = o.reason;
   if (p.interventions?.includes(id) === true) return true;
   const tags = tagsOf(id);
   return p.tags?.some((t) => tags.includes(t)) === true;
