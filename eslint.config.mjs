@@ -3,68 +3,45 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /**
- * The layers of src/, one direction only: each folder may import the folders listed for it (and
- * itself). A new folder must be placed here before it can import anything. See README, Architecture.
+ * The layers of src/, one direction only: each folder names the folders it sits on directly (DIRECT)
+ * and may import those and everything below them (LAYERS). A new folder must be placed here before
+ * it can import anything. See README, Architecture.
  */
-const LAYERS = {
+const DIRECT = {
   lib: [],
   generated: [],
-  rules: ['lib', 'generated'],
-  facts: ['rules', 'lib', 'generated'],
-  engine: ['facts', 'rules', 'lib', 'generated'],
-  fhir: ['facts', 'rules', 'lib', 'generated'],
-  synth: ['facts', 'rules', 'lib', 'generated'],
-  regression: ['engine', 'facts', 'rules', 'lib', 'generated'],
-  rulebook: ['regression', 'engine', 'facts', 'rules', 'lib', 'generated'],
-  batch: ['fhir', 'regression', 'engine', 'facts', 'rules', 'lib', 'generated'],
-  cdshooks: ['config', 'fhir', 'engine', 'facts', 'rules', 'lib', 'generated'],
   config: ['lib', 'generated'],
-  http: [
-    'config',
-    'batch',
-    'cdshooks',
-    'rulebook',
-    'studio',
-    'regression',
-    'synth',
-    'fhir',
-    'engine',
-    'facts',
-    'rules',
-    'lib',
-    'generated',
-  ],
-  studio: [
-    'config',
-    'rulebook',
-    'regression',
-    'synth',
-    'fhir',
-    'engine',
-    'facts',
-    'rules',
-    'lib',
-    'generated',
-  ],
-  cli: [
-    'config',
-    'http',
-    'batch',
-    'cdshooks',
-    'rulebook',
-    'studio',
-    'regression',
-    'synth',
-    'fhir',
-    'engine',
-    'facts',
-    'rules',
-    'lib',
-    'generated',
-  ],
+  rules: ['lib', 'generated'],
+  facts: ['rules'],
+  engine: ['facts'],
+  fhir: ['facts'],
+  synth: ['facts'],
+  regression: ['engine'],
+  rulebook: ['regression'],
+  batch: ['fhir', 'regression'],
+  cdshooks: ['config', 'fhir', 'engine'],
+  studio: ['config', 'rulebook', 'synth', 'fhir'],
+  http: ['config', 'batch', 'cdshooks', 'rulebook', 'studio'],
+  cli: ['http'],
   // src/main.ts and src/prepare.ts: the composition roots.
   root: ['*'],
 };
+
+/** What each folder may import: what it sits on directly, and everything below that. */
+const LAYERS = Object.fromEntries(
+  Object.keys(DIRECT).map((layer) => {
+    const seen = new Set();
+    const visit = (l) => {
+      for (const d of DIRECT[l] ?? [])
+        if (!seen.has(d)) {
+          seen.add(d);
+          visit(d);
+        }
+    };
+    visit(layer);
+    return [layer, [...seen]];
+  }),
+);
 
 /** The layer of a file under src/, or undefined outside src/. */
 function layerOf(file, srcDir) {

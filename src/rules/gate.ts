@@ -20,6 +20,11 @@ export interface GateResult {
   readonly lock: RulesetLock | undefined;
 }
 
+/** A gate issue about versions and the lock (which `--update-lock` can act on), not lint. */
+export function isLockIssue(code: string): boolean {
+  return /(LOCK|VERSION)/.test(code);
+}
+
 /** Positions of policies: the `- id:` line of each in rules/catalog/policies.yaml. */
 function policyLocator(rulesDir: string): LocatePolicy {
   let lines: string[] | undefined;

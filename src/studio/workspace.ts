@@ -5,7 +5,7 @@ import type { Issue } from '../lib/issue';
 import { createLocator } from '../rules/lint';
 import { loadRuleset } from '../engine/ruleset';
 import type { LoadResult, Ruleset } from '../engine/ruleset';
-import { gateRuleset } from '../rules/gate';
+import { gateRuleset, isLockIssue } from '../rules/gate';
 import { computeLock, formatLock, parseLock, ruleContentHash } from '../rules/lock';
 
 /** A path the studio refuses to read or write: outside rules/, not a rule file, or a link. */
@@ -106,9 +106,7 @@ export function loadCandidate(rulesDir: string, rel: string, text: string): Cand
     if (!parsed?.ok) return { load, lockIssues: [], bumps: [] };
     const locate = createLocator(copy);
     // The same gate serving applies (rules/gate.ts), on the copy with the unsaved text.
-    const lockIssues = gateRuleset(load.ruleset, copy).issues.filter((i) =>
-      /(LOCK|VERSION)/.test(i.code),
-    );
+    const lockIssues = gateRuleset(load.ruleset, copy).issues.filter((i) => isLockIssue(i.code));
     const bumps: NeededBump[] = [];
     for (const rule of load.ruleset.rules) {
       if (rule.source.file !== `rules/${rel}`) continue;

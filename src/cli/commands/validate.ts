@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Issue } from '../../lib/issue';
-import { gateRuleset } from '../../rules/gate';
+import { gateRuleset, isLockIssue } from '../../rules/gate';
 import { computeLock, formatLock, LOCK_BLOCKING_CODES } from '../../rules/lock';
 import { createLocator, lintRuleset, uncovered } from '../../rules/lint';
 import type { LintIssue } from '../../rules/lint';
@@ -145,12 +145,11 @@ export async function validateCommand(argv: readonly string[], io: Io): Promise<
   // The one gate that start-up, reload and the image build apply too (src/rules/gate.ts); its
   // lint errors and lock problems are kept apart so --update-lock can act on the latter.
   const gate = gateRuleset(ruleset, rulesDir, { lockPath, lockDisplay });
-  const lockCodes = /(LOCK|VERSION)/;
   const issues: LintIssue[] = [
     ...lintRuleset(ruleset, locate, rulesDir).filter((i) => i.severity !== 'error'),
-    ...gate.issues.filter((i) => !lockCodes.test(i.code)),
+    ...gate.issues.filter((i) => !isLockIssue(i.code)),
   ];
-  let lockIssues: LintIssue[] = gate.issues.filter((i) => lockCodes.test(i.code));
+  let lockIssues: LintIssue[] = gate.issues.filter((i) => isLockIssue(i.code));
 
   let note: string | undefined;
   if (args.flags.has('update-lock')) {
