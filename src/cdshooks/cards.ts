@@ -127,7 +127,11 @@ function agentCard(c: CardContext, i: InterventionOut): Card {
     ? `Draft order ${draft.label}`
     : drugDrafts.length > 0
       ? `${name} (taken) with draft ${drugDrafts.map((d) => d.label).join(', ')}`
-      : name;
+      : i.current === true
+        ? `${name} (taken now)`
+        : name;
+  // A caution on an agent the patient already takes is a review of it, never an offer.
+  const verdict = blocked ? 'blocked' : i.current === true ? 'review' : 'caution';
   const suggestions: Suggestion[] = [];
   if (blocked && draft)
     suggestions.push({
@@ -157,10 +161,14 @@ function agentCard(c: CardContext, i: InterventionOut): Card {
       });
   return {
     uuid: randomUUID(),
-    summary: summaryOf(
-      `${subject}: ${blocked ? 'blocked' : 'caution'}${strongest ? ` (${strongest.code})` : ''}`,
-    ),
-    detail: [`**${name}** — status **${i.status}**`, '', ...reasons].join('\n'),
+    summary: summaryOf(`${subject}: ${verdict}${strongest ? ` (${strongest.code})` : ''}`),
+    detail: [
+      i.current === true
+        ? `**${name}** (taken now) — status **${i.status}**: review what the patient takes`
+        : `**${name}** — status **${i.status}**`,
+      '',
+      ...reasons,
+    ].join('\n'),
     indicator: blocked ? 'critical' : 'warning',
     source: source(c, strongest?.ruleId, strongest?.ruleVersion),
     ...(suggestions.length > 0
@@ -172,8 +180,12 @@ function agentCard(c: CardContext, i: InterventionOut): Card {
 
 function summaryCard(c: CardContext): Card {
   const r = c.response;
-  const options = r.interventions.filter((i) => i.status === 'candidate' || i.status === 'caution');
-  const held = r.interventions.filter((i) => i.status === 'deferred');
+  // An offer is an option the patient does not take yet; what they take is listed for review.
+  const options = r.interventions.filter(
+    (i) => i.current !== true && (i.status === 'candidate' || i.status === 'caution'),
+  );
+  const held = r.interventions.filter((i) => i.current !== true && i.status === 'deferred');
+  const taken = r.interventions.filter((i) => i.current === true);
   const lines: string[] = [];
   if (r.findings.length > 0)
     lines.push(
@@ -189,6 +201,16 @@ function summaryCard(c: CardContext): Card {
       ...options.map(
         (i) =>
           `- ${agentName(c, i.id)}: ${i.status}${i.reasons.length > 0 ? ` (${i.reasons.map((x) => x.code).join(', ')})` : ''}`,
+      ),
+      '',
+    );
+  if (taken.length > 0)
+    lines.push(
+      '**Taken now (review)**',
+      '',
+      ...taken.map(
+        (i) =>
+          `- ${agentName(c, i.id)}: ${i.status === 'caution' ? 'review' : i.status}${i.reasons.length > 0 ? ` (${i.reasons.map((x) => x.code).join(', ')})` : ''}`,
       ),
       '',
     );
@@ -254,6 +276,7 @@ export function evaluationExtension(r: EvaluationResponse): Record<string, unkno
         id: i.id,
         status: i.status,
         requested: i.requested,
+        ...(i.current === true ? { current: true } : {}),
         ...nonEmpty(
           'reasons',
           i.reasons.map((x) => ({
