@@ -203,9 +203,9 @@ describe('adding a risk factor never adds an offered supplement', () => {
       // Each patient gets the next risk factor that applies to it, in turn.
       for (let k = 0; k < RISK_FACTORS.length; k++) {
         const risk = RISK_FACTORS[(n + k) % RISK_FACTORS.length];
-        const withRisk = risk?.add(patient as Request);
+        const withRisk = risk?.add(patient);
         if (risk === undefined || withRisk === undefined) continue;
-        const before = answered(patient as Request);
+        const before = answered(patient);
         const after = answered(withRisk);
         if (before === undefined || after === undefined) continue;
         compared += 1;
