@@ -244,6 +244,18 @@ function summaryCard(c: CardContext): Card {
   };
 }
 
+/** The answer's catalog info, without empty values (CDS Hooks forbids them). */
+function catalogInfo(i: InterventionOut): Record<string, unknown> {
+  const { name, mechanism, studiedDose, upperLimit, references } = i.catalog;
+  return {
+    name,
+    ...(mechanism === undefined || mechanism === '' ? {} : { mechanism }),
+    ...(studiedDose === undefined ? {} : { studiedDose }),
+    ...(upperLimit === undefined ? {} : { upperLimit }),
+    ...(references.length === 0 ? {} : { references }),
+  };
+}
+
 /** The machine-readable evaluation: every card traces to these rule ids and versions. */
 export function evaluationExtension(r: EvaluationResponse): Record<string, unknown> {
   const nonEmpty = <T>(key: string, items: readonly T[]): Record<string, readonly T[]> =>
@@ -266,6 +278,11 @@ export function evaluationExtension(r: EvaluationResponse): Record<string, unkno
       r.findings.map((f) => ({
         id: f.id,
         ...(f.band === undefined ? {} : { band: f.band }),
+        ...(f.score === undefined ? {} : { score: f.score }),
+        ...(f.value === undefined ? {} : { value: f.value }),
+        ...(f.unit === undefined ? {} : { unit: f.unit }),
+        ...(f.ulnMultiple === undefined ? {} : { ulnMultiple: f.ulnMultiple }),
+        evidenceGrade: f.evidenceGrade,
         ruleId: f.ruleId,
         ruleVersion: f.ruleVersion,
       })),
@@ -275,8 +292,10 @@ export function evaluationExtension(r: EvaluationResponse): Record<string, unkno
       r.interventions.map((i) => ({
         id: i.id,
         status: i.status,
+        evidenceGrade: i.evidenceGrade,
         requested: i.requested,
         ...(i.current === true ? { current: true } : {}),
+        catalog: catalogInfo(i),
         ...nonEmpty(
           'reasons',
           i.reasons.map((x) => ({

@@ -69,11 +69,22 @@ describe('cards for current supplements', () => {
     expect(card?.summary).toMatch(/: caution \(CAU-BIPOLAR\)/);
   });
 
-  it('when the extension carries the evaluation, then a current agent is marked current', () => {
+  it('when the extension carries the evaluation, then a current agent is marked current and each intervention carries its grade and catalog info', () => {
     const res = answered(RHODIOLA_BIPOLAR);
     const ext = cardsFor(context(res)).extension[EXTENSION_KEY] as {
-      interventions: { id: string; current?: boolean }[];
+      interventions: {
+        id: string;
+        current?: boolean;
+        evidenceGrade?: string;
+        catalog?: { name?: string; studiedDose?: unknown; references?: string[] };
+      }[];
     };
-    expect(ext.interventions.find((i) => i.id === 'rhodiola')?.current).toBe(true);
+    const rhodiola = ext.interventions.find((i) => i.id === 'rhodiola');
+    const entry = ruleset.catalog.interventions.get('rhodiola');
+    expect(rhodiola?.current).toBe(true);
+    expect(rhodiola?.evidenceGrade).toBe(entry?.evidenceGrade);
+    expect(rhodiola?.catalog?.name).toBe(entry?.name);
+    expect(rhodiola?.catalog?.studiedDose).toEqual(entry?.studiedDose);
+    expect(rhodiola?.catalog?.references).toEqual(entry?.references);
   });
 });
