@@ -127,7 +127,11 @@ function agentCard(c: CardContext, i: InterventionOut): Card {
     ? `Draft order ${draft.label}`
     : drugDrafts.length > 0
       ? `${name} (taken) with draft ${drugDrafts.map((d) => d.label).join(', ')}`
-      : name;
+      : i.current === true
+        ? `${name} (taken now)`
+        : name;
+  // A caution on an agent the patient already takes is a review of it, never an offer.
+  const verdict = blocked ? 'blocked' : i.current === true ? 'review' : 'caution';
   const suggestions: Suggestion[] = [];
   if (blocked && draft)
     suggestions.push({
@@ -157,10 +161,14 @@ function agentCard(c: CardContext, i: InterventionOut): Card {
       });
   return {
     uuid: randomUUID(),
-    summary: summaryOf(
-      `${subject}: ${blocked ? 'blocked' : 'caution'}${strongest ? ` (${strongest.code})` : ''}`,
-    ),
-    detail: [`**${name}** — status **${i.status}**`, '', ...reasons].join('\n'),
+    summary: summaryOf(`${subject}: ${verdict}${strongest ? ` (${strongest.code})` : ''}`),
+    detail: [
+      i.current === true
+        ? `**${name}** (taken now) — status **${i.status}**: review what the patient takes`
+        : `**${name}** — status **${i.status}**`,
+      '',
+      ...reasons,
+    ].join('\n'),
     indicator: blocked ? 'critical' : 'warning',
     source: source(c, strongest?.ruleId, strongest?.ruleVersion),
     ...(suggestions.length > 0
@@ -172,8 +180,12 @@ function agentCard(c: CardContext, i: InterventionOut): Card {
 
 function summaryCard(c: CardContext): Card {
   const r = c.response;
-  const options = r.interventions.filter((i) => i.status === 'candidate' || i.status === 'caution');
-  const held = r.interventions.filter((i) => i.status === 'deferred');
+  // An offer is an option the patient does not take yet; what they take is listed for review.
+  const options = r.interventions.filter(
+    (i) => i.current !== true && (i.status === 'candidate' || i.status === 'caution'),
+  );
+  const held = r.interventions.filter((i) => i.current !== true && i.status === 'deferred');
+  const taken = r.interventions.filter((i) => i.current === true);
   const lines: string[] = [];
   if (r.findings.length > 0)
     lines.push(
@@ -189,6 +201,16 @@ function summaryCard(c: CardContext): Card {
       ...options.map(
         (i) =>
           `- ${agentName(c, i.id)}: ${i.status}${i.reasons.length > 0 ? ` (${i.reasons.map((x) => x.code).join(', ')})` : ''}`,
+      ),
+      '',
+    );
+  if (taken.length > 0)
+    lines.push(
+      '**Taken now (review)**',
+      '',
+      ...taken.map(
+        (i) =>
+          `- ${agentName(c, i.id)}: ${i.status === 'caution' ? 'review' : i.status}${i.reasons.length > 0 ? ` (${i.reasons.map((x) => x.code).join(', ')})` : ''}`,
       ),
       '',
     );
@@ -222,6 +244,18 @@ function summaryCard(c: CardContext): Card {
   };
 }
 
+/** The answer's catalog info, without empty values (CDS Hooks forbids them). */
+function catalogInfo(i: InterventionOut): Record<string, unknown> {
+  const { name, mechanism, studiedDose, upperLimit, references } = i.catalog;
+  return {
+    name,
+    ...(mechanism === undefined || mechanism === '' ? {} : { mechanism }),
+    ...(studiedDose === undefined ? {} : { studiedDose }),
+    ...(upperLimit === undefined ? {} : { upperLimit }),
+    ...(references.length === 0 ? {} : { references }),
+  };
+}
+
 /** The machine-readable evaluation: every card traces to these rule ids and versions. */
 export function evaluationExtension(r: EvaluationResponse): Record<string, unknown> {
   const nonEmpty = <T>(key: string, items: readonly T[]): Record<string, readonly T[]> =>
@@ -244,6 +278,11 @@ export function evaluationExtension(r: EvaluationResponse): Record<string, unkno
       r.findings.map((f) => ({
         id: f.id,
         ...(f.band === undefined ? {} : { band: f.band }),
+        ...(f.score === undefined ? {} : { score: f.score }),
+        ...(f.value === undefined ? {} : { value: f.value }),
+        ...(f.unit === undefined ? {} : { unit: f.unit }),
+        ...(f.ulnMultiple === undefined ? {} : { ulnMultiple: f.ulnMultiple }),
+        evidenceGrade: f.evidenceGrade,
         ruleId: f.ruleId,
         ruleVersion: f.ruleVersion,
       })),
@@ -253,7 +292,10 @@ export function evaluationExtension(r: EvaluationResponse): Record<string, unkno
       r.interventions.map((i) => ({
         id: i.id,
         status: i.status,
+        evidenceGrade: i.evidenceGrade,
         requested: i.requested,
+        ...(i.current === true ? { current: true } : {}),
+        catalog: catalogInfo(i),
         ...nonEmpty(
           'reasons',
           i.reasons.map((x) => ({

@@ -1,20 +1,23 @@
 import type { EvalState } from './state';
 import type { FactModel } from '../facts/model';
 import type { Catalog } from '../rules/catalog';
-import type { HoldScope, Intervention } from '../rules/catalog-types';
+import type { Grade, HoldScope, Intervention } from '../rules/catalog-types';
 import { expandTargets } from './compile';
+import { policyConditionHolds } from './policy-conditions';
 import type { Ruleset } from './ruleset';
-import { outcomeOf } from '../rules/rule-types';
-import type { ReasonOutcome, RuleDef } from '../rules/rule-types';
+import { childrenOf, isLeaf, outcomeOf } from '../rules/rule-types';
+import type { Condition, ReasonOutcome, RuleDef } from '../rules/rule-types';
 import type {
   DataIssueOut,
   EvaluationResponse,
   FindingOut,
   Hit,
+  InterventionInfo,
   InterventionOut,
   InterventionStatus,
   ReasonOut,
   RedFlagOut,
+  RuleRef,
 } from './response-types';
 
 interface AssembleExtras {
@@ -38,7 +41,17 @@ interface Plan {
    * comparator cannot tell apart, so a stable sort on places gives the comparator's own order.
    */
   readonly place: ReadonlyMap<string, number>;
+  /** What each intervention's answer carries from the catalog: one frozen object, shared. */
+  readonly info: ReadonlyMap<string, InterventionInfo>;
+  /**
+   * What each finding rule reports beside its band (its instrument's score, or its analyte's
+   * value), filled as rules are met; null when it reads no single instrument or analyte.
+   */
+  readonly findingSource: Map<RuleDef, FindingSource | null>;
 }
+
+type FindingSource =
+  { readonly instrument: string } | { readonly analyte: string; readonly unit: string };
 
 const plans = new WeakMap<Ruleset, Plan>();
 
@@ -54,9 +67,101 @@ function planOf(ruleset: Ruleset): Plan {
     const same = prev !== undefined && byAnswerOrder(prev, intervention) === 0;
     place.set(intervention.id, same ? (place.get(prev.id) ?? i) : i);
   });
-  plan = { targets: new Map(), place };
+  const info = new Map<string, InterventionInfo>();
+  for (const i of ruleset.catalog.interventions.values()) info.set(i.id, infoOf(i));
+  plan = { targets: new Map(), place, info, findingSource: new Map() };
   plans.set(ruleset, plan);
   return plan;
+}
+
+function infoOf(i: Intervention): InterventionInfo {
+  const { name, mechanism, studiedDose, upperLimit, references } = i;
+  return Object.freeze({
+    name,
+    ...(mechanism === undefined ? {} : { mechanism }),
+    ...(studiedDose === undefined ? {} : { studiedDose }),
+    ...(upperLimit === undefined ? {} : { upperLimit }),
+    references,
+  });
+}
+
+/**
+ * The one questionnaire or analyte a finding is about: named by its id (`<instrument>-severity`,
+ * `<analyte>-low`/`-high`), or else the only one its rule's conditions read (a named pattern).
+ */
+function findingSourceOf(
+  plan: Plan,
+  catalog: Catalog,
+  rule: RuleDef,
+  id: string,
+): FindingSource | null {
+  const cached = plan.findingSource.get(rule);
+  if (cached !== undefined) return cached;
+  const instruments = new Set<string>();
+  const analytes = new Set<string>();
+  const walk = (c: Condition): void => {
+    if (!isLeaf(c)) {
+      childrenOf(c).forEach(walk);
+      return;
+    }
+    const { instrument, analyte } = c.params ?? {};
+    if (c.fact.startsWith('questionnaire-') && typeof instrument === 'string')
+      instruments.add(instrument);
+    if (c.fact.startsWith('biomarker-') && typeof analyte === 'string') analytes.add(analyte);
+  };
+  walk(rule.when);
+  const named = /^(.*)-(severity|low|high)$/.exec(id)?.[1];
+  const instrument =
+    named !== undefined && catalog.questionnaires.has(named)
+      ? named
+      : instruments.size === 1 && analytes.size === 0
+        ? [...instruments][0]
+        : undefined;
+  const analyte =
+    named !== undefined && catalog.analytes.has(named)
+      ? named
+      : analytes.size === 1 && instruments.size === 0
+        ? [...analytes][0]
+        : undefined;
+  const unitFamily = analyte === undefined ? undefined : catalog.analytes.get(analyte)?.unitFamily;
+  const unit =
+    unitFamily === undefined ? undefined : catalog.unitFamilies.get(unitFamily)?.family.canonical;
+  const source: FindingSource | null =
+    instrument !== undefined
+      ? { instrument }
+      : analyte !== undefined && unit !== undefined
+        ? { analyte, unit }
+        : null;
+  plan.findingSource.set(rule, source);
+  return source;
+}
+
+/** A finding as the answer reports it: with its band, and its score or value where it has one. */
+function findingOut(
+  source: FindingSource | null,
+  model: FactModel,
+  base: { id: string; band: string | null; evidenceGrade: Grade; message: string } & RuleRef,
+): FindingOut {
+  const { id, band, evidenceGrade, message, ruleId, ruleVersion } = base;
+  if (source !== null && 'instrument' in source) {
+    const score = model.questionnaires.get(source.instrument)?.total;
+    if (score !== undefined)
+      return band === null
+        ? { id, score, evidenceGrade, message, ruleId, ruleVersion }
+        : { id, band, score, evidenceGrade, message, ruleId, ruleVersion };
+  } else if (source !== null) {
+    const fact = model.biomarkers.get(source.analyte);
+    if (fact !== undefined && fact.value !== null) {
+      const { value, ulnMultiple } = fact;
+      const { unit } = source;
+      return ulnMultiple === null
+        ? { id, value, unit, evidenceGrade, message, ruleId, ruleVersion }
+        : { id, value, unit, ulnMultiple, evidenceGrade, message, ruleId, ruleVersion };
+    }
+  }
+  return band === null
+    ? { id, evidenceGrade, message, ruleId, ruleVersion }
+    : { id, band, evidenceGrade, message, ruleId, ruleVersion };
 }
 
 function targetsOf(plan: Plan, ruleset: Ruleset, outcome: ReasonOutcome): readonly string[] {
@@ -112,10 +217,9 @@ export function assemble(
         if (findings.some((f) => f.id === id)) break;
         const band = state.findings.get(id) ?? null;
         const evidenceGrade = rule.evidence.grade;
+        const source = findingSourceOf(plan, catalog, rule, id);
         findings.push(
-          band === null
-            ? { id, evidenceGrade, message, ruleId, ruleVersion }
-            : { id, band, evidenceGrade, message, ruleId, ruleVersion },
+          findingOut(source, model, { id, band, evidenceGrade, message, ruleId, ruleVersion }),
         );
         break;
       }
@@ -148,6 +252,8 @@ export function assemble(
   }
 
   for (const id of model.requested.keys()) if (!reasons.has(id)) reasons.set(id, []);
+  // Every supplement the patient takes is reported, with its safety status (a review, not an offer).
+  for (const id of model.supplementsTaken) if (!reasons.has(id)) reasons.set(id, []);
 
   // Holds that come from the situation, not from one agent's rule: catalog policies acting on
   // the red flags and data issues that rules raised. Each names the rule and the policy.
@@ -157,6 +263,14 @@ export function assemble(
       const intervention = catalog.interventions.get(id);
       for (const { scope, reason } of holds)
         if (inScope(ruleset, intervention, id, scope)) list.push(reason);
+    }
+  }
+
+  // With none of a hold-without-data policy's needs known, options nothing indicates are held.
+  for (const { scope, reasons: held } of withoutDataHolds(catalog, model, state)) {
+    for (const [id, list] of reasons) {
+      if (list.some((r) => r.kind === 'indication')) continue;
+      if (inScope(ruleset, catalog.interventions.get(id), id, scope)) list.push(...held);
     }
   }
 
@@ -171,7 +285,14 @@ export function assemble(
       model.supplementsTaken.has(id) ||
       list.some((r) => r.kind === 'indication' || r.kind === 'block');
     if (!relevant) continue;
-    const out = toIntervention(catalog, intervention, list, model.requested.has(id));
+    const out = toIntervention(
+      catalog,
+      intervention,
+      list,
+      model.requested.has(id),
+      model.supplementsTaken.has(id),
+      plan.info.get(id) ?? infoOf(intervention),
+    );
     placed.push({ place: plan.place.get(id) ?? 0, out });
   }
   // By type, then id, through the precomputed places (the collator is slow per comparison).
@@ -293,6 +414,31 @@ function situationHolds(
   return holds;
 }
 
+/** The holds of hold-without-data policies none of whose needs is known in this request. */
+function withoutDataHolds(
+  catalog: Catalog,
+  model: FactModel,
+  state: EvalState,
+): { scope: HoldScope; reasons: ReasonOut[] }[] {
+  const out: { scope: HoldScope; reasons: ReasonOut[] }[] = [];
+  for (const policy of catalog.policies.withoutData) {
+    const { code, holds, needs } = policy.holdWithoutData;
+    if (needs.some((need) => policyConditionHolds(need.knownWhen, model, state))) continue;
+    out.push({
+      scope: holds,
+      reasons: needs.map((need) => ({
+        code,
+        detail: need.detail,
+        kind: 'deferral',
+        policyId: policy.id,
+        policyVersion: policy.version,
+        message: need.message,
+      })),
+    });
+  }
+  return out;
+}
+
 function inScope(
   ruleset: Ruleset,
   intervention: Intervention | undefined,
@@ -313,6 +459,8 @@ function toIntervention(
   intervention: Intervention,
   reasons: ReasonOut[],
   requested: boolean,
+  current: boolean,
+  info: InterventionInfo,
 ): InterventionOut {
   let status: InterventionStatus | undefined;
   for (const [kind, s] of STATUS_BY_PRECEDENCE) {
@@ -322,14 +470,28 @@ function toIntervention(
     }
   }
   const all = status === undefined ? [noIndication(catalog)] : reasons;
-  return {
-    id: intervention.id,
-    type: intervention.type,
-    status: status ?? 'caution',
-    evidenceGrade: intervention.evidenceGrade,
-    requested,
-    reasons: all,
-  };
+  const { id, type, evidenceGrade } = intervention;
+  // Two literals, each of one fixed shape (see the answer's own literals below).
+  return current
+    ? {
+        id,
+        type,
+        status: status ?? 'caution',
+        evidenceGrade,
+        requested,
+        current: true,
+        reasons: all,
+        catalog: info,
+      }
+    : {
+        id,
+        type,
+        status: status ?? 'caution',
+        evidenceGrade,
+        requested,
+        reasons: all,
+        catalog: info,
+      };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Grade, RuleKind, Severity, Urgency } from '../rules/catalog-types';
+import type { Grade, MassUnit, RuleKind, Severity, Urgency } from '../rules/catalog-types';
 import type { LeafValue } from '../rules/rule-types';
 
 export type NodeResult = 'true' | 'false' | 'not-evaluated';
@@ -45,6 +45,13 @@ export interface RedFlagOut extends RuleRef {
 export interface FindingOut extends RuleRef {
   readonly id: string;
   readonly band?: string;
+  /** A questionnaire finding's total score, beside its band. */
+  readonly score?: number;
+  /** A biomarker finding's value in the analyte's canonical unit (`unit`). */
+  readonly value?: number;
+  readonly unit?: string;
+  /** A biomarker finding's value as a multiple of the upper reference limit. */
+  readonly ulnMultiple?: number;
   readonly evidenceGrade: Grade;
   readonly message: string;
 }
@@ -69,13 +76,38 @@ export interface ReasonOut {
 
 export type InterventionStatus = 'candidate' | 'caution' | 'blocked' | 'deferred';
 
+/** What the catalog knows about an intervention, carried in the answer (shared per ruleset). */
+export interface InterventionInfo {
+  readonly name: string;
+  readonly mechanism?: string;
+  readonly studiedDose?: {
+    readonly min: number;
+    readonly max: number;
+    readonly unit: MassUnit;
+    readonly note?: string;
+  };
+  readonly upperLimit?: {
+    readonly value: number;
+    readonly unit: MassUnit;
+    readonly source: string;
+  };
+  readonly references: readonly string[];
+}
+
 export interface InterventionOut {
   readonly id: string;
   readonly type: 'supplement' | 'therapy' | 'referral';
   readonly status: InterventionStatus;
   readonly evidenceGrade: Grade;
   readonly requested: boolean;
+  /**
+   * Present (true) when the patient takes it now (`supplements[]`): its status and reasons are a
+   * review of what the patient takes, never an offer.
+   */
+  readonly current?: true;
   readonly reasons: readonly ReasonOut[];
+  /** What the catalog knows about it (mechanism, studied dose, references), so no client joins the catalog. */
+  readonly catalog: InterventionInfo;
 }
 
 export interface DataIssueOut {

@@ -46,6 +46,22 @@ export interface EvaluationResponse {
   findings: {
     id: string;
     band?: string;
+    /**
+     * A questionnaire finding's total score (beside its band).
+     */
+    score?: number;
+    /**
+     * A biomarker finding's result in the analyte's canonical unit (`unit`).
+     */
+    value?: number;
+    /**
+     * The canonical unit of `value` (UCUM).
+     */
+    unit?: string;
+    /**
+     * A biomarker finding's result as a multiple of the upper reference limit.
+     */
+    ulnMultiple?: number;
     evidenceGrade: Grade;
     message: string;
     ruleId: string;
@@ -57,6 +73,10 @@ export interface EvaluationResponse {
     status: 'candidate' | 'caution' | 'blocked' | 'deferred';
     evidenceGrade: Grade;
     requested: boolean;
+    /**
+     * Present when the patient takes the agent now (supplements[]): its status and reasons are a review of what the patient takes, never an offer (a caution on a current agent is a review with the prescriber).
+     */
+    current?: true;
     /**
      * @minItems 1
      *
@@ -79,6 +99,7 @@ export interface EvaluationResponse {
       policyVersion?: number;
       message: string;
     }[];
+    catalog: InterventionInfo;
   }[];
   dataIssues: {
     code: string;
@@ -97,6 +118,31 @@ export interface EvaluationResponse {
     id: string;
     text: string;
   }[];
+}
+/**
+ * What the catalog knows about the intervention (interventions.yaml), so no client joins the catalog. The mechanism is the claimed rationale, not a proven brain effect.
+ */
+export interface InterventionInfo {
+  name: string;
+  mechanism?: string;
+  /**
+   * The adult daily dose range studied (a studied range for the clinician's judgement, not a dose).
+   */
+  studiedDose?: {
+    min: number;
+    max: number;
+    unit: 'g' | 'mg' | 'ug';
+    note?: string;
+  };
+  /**
+   * The tolerable upper intake level per day.
+   */
+  upperLimit?: {
+    value: number;
+    unit: 'g' | 'mg' | 'ug';
+    source: string;
+  };
+  references: string[];
 }
 export interface Hit {
   ruleId: string;

@@ -26,6 +26,14 @@ export interface Outcome {
     | {
         id: string;
         band?: string;
+        /**
+         * A questionnaire finding's total score.
+         */
+        score?: number;
+        /**
+         * A biomarker finding's value in the canonical unit.
+         */
+        value?: number;
       }
   )[];
   /**
@@ -35,6 +43,10 @@ export interface Outcome {
     [k: string]: {
       status?: 'candidate' | 'caution' | 'blocked' | 'deferred';
       reasons?: Codes;
+      /**
+       * Whether the answer marks it current (taken now: a review, not an offer).
+       */
+      current?: boolean;
     };
   };
   interventionIds?: Codes;

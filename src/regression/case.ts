@@ -6,13 +6,23 @@ import { schemaIssues } from '../rules/load';
 import { createAjv, readSchema } from '../lib/schemas';
 import { parseYamlSource } from '../rules/yaml-source';
 
-type FindingExpectation = string | { readonly id: string; readonly band?: string };
+type FindingExpectation =
+  | string
+  | {
+      readonly id: string;
+      readonly band?: string;
+      readonly score?: number;
+      readonly value?: number;
+    };
 
 export interface Outcome {
   readonly redFlags?: readonly string[];
   readonly findings?: readonly FindingExpectation[];
   readonly interventions?: Readonly<
-    Record<string, { readonly status?: string; readonly reasons?: readonly string[] }>
+    Record<
+      string,
+      { readonly status?: string; readonly reasons?: readonly string[]; readonly current?: boolean }
+    >
   >;
   readonly interventionIds?: readonly string[];
   readonly dataIssues?: readonly string[];
@@ -81,8 +91,14 @@ export function compareOutcome(c: RegressionCase, actual: EvaluationResponse): s
     const id = typeof f === 'string' ? f : f.id;
     const got = findings.get(id);
     if (!got) diffs.push(`finding ${id}: expected, got [${[...findings.keys()].join(', ')}]`);
-    else if (typeof f !== 'string' && f.band !== undefined && got.band !== f.band)
-      diffs.push(`finding ${id}: expected band ${f.band}, got ${got.band ?? 'none'}`);
+    else if (typeof f !== 'string') {
+      if (f.band !== undefined && got.band !== f.band)
+        diffs.push(`finding ${id}: expected band ${f.band}, got ${got.band ?? 'none'}`);
+      if (f.score !== undefined && got.score !== f.score)
+        diffs.push(`finding ${id}: expected score ${String(f.score)}, got ${String(got.score)}`);
+      if (f.value !== undefined && got.value !== f.value)
+        diffs.push(`finding ${id}: expected value ${String(f.value)}, got ${String(got.value)}`);
+    }
   }
   for (const [id, want] of Object.entries(e.interventions ?? {})) {
     const got = interventions.get(id);
@@ -93,6 +109,10 @@ export function compareOutcome(c: RegressionCase, actual: EvaluationResponse): s
     if (want.status !== undefined && got.status !== want.status)
       diffs.push(
         `intervention ${id}: expected status ${want.status}, got ${got.status} (${got.reasons.map((r) => r.code).join(', ')})`,
+      );
+    if (want.current !== undefined && (got.current === true) !== want.current)
+      diffs.push(
+        `intervention ${id}: expected current ${String(want.current)}, got ${String(got.current === true)}`,
       );
     const codes = new Set(got.reasons.map((r) => r.code));
     for (const code of want.reasons ?? [])
@@ -127,6 +147,8 @@ export function compareOutcome(c: RegressionCase, actual: EvaluationResponse): s
       if (!got) continue;
       if (notWant.status !== undefined && got.status === notWant.status)
         diffs.push(`intervention ${id}: status ${got.status} must not be`);
+      if (notWant.current !== undefined && (got.current === true) === notWant.current)
+        diffs.push(`intervention ${id}: current ${String(notWant.current)} must not be`);
       for (const code of notWant.reasons ?? [])
         if (got.reasons.some((r) => r.code === code))
           diffs.push(`intervention ${id}: reason ${code} must not be`);

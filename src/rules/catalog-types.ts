@@ -1,4 +1,5 @@
 /** Shapes of the catalog files under rules/catalog/ (validated by schemas/catalog.schema.json). */
+import type { Condition as RuleCondition } from './rule-types';
 
 export type Grade = 'A' | 'B' | 'C' | 'D' | 'X';
 export type RuleKind = 'data' | 'red-flag' | 'finding' | 'option' | 'safety';
@@ -176,7 +177,25 @@ export type Policy = PolicyBase &
     | { readonly holdOnDataIssue: { readonly code: string; readonly holds: HoldScope } }
     | { readonly confoundOnDataIssue: { readonly codes: readonly string[] } }
     | { readonly noIndication: { readonly code: string; readonly message: string } }
+    | { readonly holdWithoutData: HoldWithoutData }
   );
+
+/** One piece of data a hold-without-data policy needs, and when it counts as known. */
+export interface DataNeed {
+  readonly detail: string;
+  readonly message: string;
+  readonly knownWhen: RuleCondition;
+}
+
+/**
+ * When none of `needs` is known, every option in scope that no rule indicates is held, with one
+ * reason per need (its `detail`).
+ */
+export interface HoldWithoutData {
+  readonly code: string;
+  readonly holds: HoldScope;
+  readonly needs: readonly DataNeed[];
+}
 
 export interface FindingPattern {
   readonly id: string;

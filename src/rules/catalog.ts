@@ -53,6 +53,7 @@ export interface CatalogPolicies {
   /** The policy that makes each data-issue code mark its analyte confounded. */
   readonly confounding: ReadonlyMap<string, Extract<Policy, { confoundOnDataIssue: unknown }>>;
   readonly noIndication: Extract<Policy, { noIndication: unknown }> | undefined;
+  readonly withoutData: readonly Extract<Policy, { holdWithoutData: unknown }>[];
 }
 
 export function indexPolicies(policies: readonly Policy[]): CatalogPolicies {
@@ -60,14 +61,16 @@ export function indexPolicies(policies: readonly Policy[]): CatalogPolicies {
   const dataHolds = new Map<string, Extract<Policy, { holdOnDataIssue: unknown }>>();
   const confounding = new Map<string, Extract<Policy, { confoundOnDataIssue: unknown }>>();
   let noIndication: Extract<Policy, { noIndication: unknown }> | undefined;
+  const withoutData: Extract<Policy, { holdWithoutData: unknown }>[] = [];
   for (const p of policies) {
     if ('holdOnRedFlag' in p) redFlagHolds.push(p);
+    else if ('holdWithoutData' in p) withoutData.push(p);
     else if ('holdOnDataIssue' in p) dataHolds.set(p.holdOnDataIssue.code, p);
     else if ('confoundOnDataIssue' in p)
       for (const code of p.confoundOnDataIssue.codes) confounding.set(code, p);
     else noIndication ??= p;
   }
-  return { all: policies, redFlagHolds, dataHolds, confounding, noIndication };
+  return { all: policies, redFlagHolds, dataHolds, confounding, noIndication, withoutData };
 }
 
 function byKey<T, K extends keyof T>(items: readonly T[], key: K): Map<T[K], T> {

@@ -222,7 +222,7 @@ export function checkCatalog(
 /** Policies name codes of the right kind, once each; exactly one says what "no indication" gets. */
 function checkPolicies(
   catalog: Catalog,
-  add: (code: string, message: string, file: string, p: (string | number)[]) => void,
+  add: (code: string, message: string, file: string, p: (string | number)[], key?: string) => void,
 ): void {
   const codeOfKind = (code: string, kind: string, p: (string | number)[]): void => {
     const reason = catalog.reasonCodes.get(code);
@@ -251,6 +251,26 @@ function checkPolicies(
     } else if ('noIndication' in policy) {
       noIndication += 1;
       codeOfKind(policy.noIndication.code, 'caution', [...at, 'noIndication', 'code']);
+    } else if ('holdWithoutData' in policy) {
+      const { code, needs } = policy.holdWithoutData;
+      codeOfKind(code, 'deferral', [...at, 'holdWithoutData', 'code']);
+      const details = new Set((catalog.reasonCodes.get(code)?.details ?? []).map((d) => d.id));
+      needs.forEach((need, j) => {
+        const np = [...at, 'holdWithoutData', 'needs', j];
+        if (!details.has(need.detail))
+          add(
+            'POLICY-UNKNOWN-DETAIL',
+            `detail "${need.detail}" is not listed under ${code} in reason-codes.yaml`,
+            'policies',
+            [...np, 'detail'],
+          );
+        // Evaluated after every rule ran, over facts of the request (data-rule facts).
+        walkConditions(need.knownWhen, [...np, 'knownWhen'], (leaf, lp) => {
+          checkLeaf(catalog, 'data', leaf, (c, message, key) => {
+            add(c, message, 'policies', lp, key);
+          });
+        });
+      });
     }
   });
   if (noIndication !== 1)

@@ -49,6 +49,9 @@ function getValidators(): Validators {
   // Rule files are authored, not untrusted: report every schema problem at once.
   ajv.opts.allErrors = true;
   const catalogSchema = readSchema('catalog.schema.json');
+  const ruleFileSchema = readSchema('rule-file.schema.json');
+  // Policies hold conditions in the rule-file vocabulary (`$ref` into rule-file.schema.json).
+  ajv.addSchema(ruleFileSchema);
   ajv.addSchema(catalogSchema);
   const id = catalogSchema.$id as string;
   const catalog = new Map<string, ValidateFunction>();
@@ -58,7 +61,9 @@ function getValidators(): Validators {
     if (!fn) throw new Error(`catalog schema has no $defs/${def}`);
     catalog.set(name, fn);
   }
-  validators = { ruleFile: ajv.compile(readSchema('rule-file.schema.json')), catalog };
+  const ruleFile = ajv.getSchema(ruleFileSchema.$id as string);
+  if (!ruleFile) throw new Error('rule-file schema did not compile');
+  validators = { ruleFile, catalog };
   return validators;
 }
 

@@ -27,7 +27,10 @@ function ruleAt(id: unknown, version: unknown): RuleDef | undefined {
 function policyAt(id: unknown, version: unknown): string | undefined {
   const policy = ruleset.catalog.policies.all.find((p) => p.id === id && p.version === version);
   if (!policy) return undefined;
-  return 'noIndication' in policy ? policy.noIndication.code : policy.id;
+  // A policy's own reason (no indication, a hold for missing data) carries the policy's code.
+  if ('noIndication' in policy) return policy.noIndication.code;
+  if ('holdWithoutData' in policy) return policy.holdWithoutData.code;
+  return policy.id;
 }
 
 /** Every item of an answer that lacks provenance, as "where: why" lines (empty when all is well). */

@@ -246,6 +246,18 @@ const LAB = `  - id: fixture-lab
     ranges:
 `;
 
+const HOLD_WITHOUT_DATA = `  - id: policy.fixture.hold-without-data
+    version: 1
+    title: Fixture hold without data
+    rationale: Fixture.
+    evidence: { grade: D, references: ["fixture"] }
+    review: { author: fixture, reviewer: fixture }
+    holdWithoutData:
+      code: DEF-DATA-MISSING
+      holds: supplements
+      needs:
+`;
+
 const CATALOG_CASES: readonly CatalogCase[] = [
   {
     name: 'an analyte whose unit family does not exist',
@@ -343,6 +355,26 @@ const CATALOG_CASES: readonly CatalogCase[] = [
     references: ["fixture"]
 `,
     at: [7, 7, '- { id: low'],
+  },
+  {
+    name: 'a hold-without-data policy whose need reads a fact that does not exist',
+    code: 'RULE-UNKNOWN-FACT',
+    file: 'catalog/policies.yaml',
+    text: `${HOLD_WITHOUT_DATA}        - detail: kidney-function
+          message: Fixture need.
+          knownWhen: { fact: no-such-fact, operator: equal, value: true }
+`,
+    at: [12, 24, 'fact: no-such-fact'],
+  },
+  {
+    name: 'a hold-without-data policy whose need is not a detail of its code',
+    code: 'POLICY-UNKNOWN-DETAIL',
+    file: 'catalog/policies.yaml',
+    text: `${HOLD_WITHOUT_DATA}        - detail: no-such-detail
+          message: Fixture need.
+          knownWhen: { fact: medications-attested, operator: equal, value: true }
+`,
+    at: [10, 19, 'no-such-detail'],
   },
   {
     name: 'a medication name used twice',
