@@ -4,7 +4,7 @@ import { VITALS } from '../rules/catalog-types';
 import type { ResolvedMedication } from './medications';
 import { classStates, resolveAtc } from './medications';
 import type { BiomarkerFact, DataProblem, FactModel, QuestionnaireFact } from './model';
-import { bandOf, questionnaireProblems, totalOf } from './questionnaires';
+import { anyModerateOrWorse, bandOf, questionnaireProblems, totalOf } from './questionnaires';
 import { classify, resolveRange } from './ranges';
 import type { AgentInput, BiomarkerInput, EvaluationRequest } from './request-types';
 import { convertMass, doseUnitToMass, toCanonical, toSignificant } from './units';
@@ -155,6 +155,7 @@ export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactMo
     lactating: request.patient.lactating ?? null,
     biomarkers,
     questionnaires,
+    questionnaireModerateOrWorse: anyModerateOrWorse(catalog, questionnaires),
     symptoms,
     vitals,
     medicationClasses: classStates(catalog, meds),

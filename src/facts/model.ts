@@ -47,6 +47,8 @@ export interface FactModel {
   readonly lactating: boolean | null;
   readonly biomarkers: ReadonlyMap<string, BiomarkerFact>;
   readonly questionnaires: ReadonlyMap<string, QuestionnaireFact>;
+  /** True when any questionnaire scores in a band the catalog marks moderateOrWorse. */
+  readonly questionnaireModerateOrWorse: boolean;
   readonly symptoms: ReadonlyMap<string, number>;
   readonly vitals: Readonly<Partial<Record<VitalName, number>>>;
   readonly medicationClasses: ReadonlyMap<string, ClassState>;

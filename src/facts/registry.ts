@@ -29,6 +29,7 @@ export const MODEL_FACTS: Readonly<Record<string, ModelFactImpl>> = {
   'biomarker-uln-multiple': (m, _s, p) => m.biomarkers.get(str(p.analyte))?.ulnMultiple ?? null,
   'questionnaire-total': (m, _s, p) => m.questionnaires.get(str(p.instrument))?.total ?? null,
   'questionnaire-band': (m, _s, p) => m.questionnaires.get(str(p.instrument))?.band ?? null,
+  'questionnaire-moderate-or-worse': (m) => m.questionnaireModerateOrWorse,
   'questionnaire-item': (m, _s, p) => {
     const items = m.questionnaires.get(str(p.instrument))?.items;
     const n = Number(p.item);

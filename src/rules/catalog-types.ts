@@ -63,6 +63,8 @@ export interface Band {
   readonly min: number;
   readonly max: number;
   readonly label?: string;
+  /** A moderate-or-worse band on a clinical severity scale (what perinatal care routes on). */
+  readonly moderateOrWorse?: boolean;
 }
 
 export interface Questionnaire {
