@@ -1,6 +1,7 @@
 import type { Catalog } from '../rules/catalog';
 import type { Analyte, VitalName } from '../rules/catalog-types';
 import { VITALS } from '../rules/catalog-types';
+import { doseFacts } from './doses';
 import type { ResolvedMedication } from './medications';
 import { classStates, resolveAtc } from './medications';
 import type { BiomarkerFact, DataProblem, FactModel, QuestionnaireFact } from './model';
@@ -163,6 +164,7 @@ export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactMo
     conditions,
     supplementsTaken,
     requested,
+    doses: doseFacts(catalog, request),
     problems,
     urinaryNeurotransmitterSent,
   };

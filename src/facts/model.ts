@@ -1,4 +1,5 @@
 import type { VitalName } from '../rules/catalog-types';
+import type { DoseFact } from './doses';
 import type { ClassState } from './medications';
 
 export type BiomarkerStatus = 'low' | 'normal' | 'high' | 'uninterpretable' | 'absent';
@@ -59,6 +60,8 @@ export interface FactModel {
     string,
     { readonly pointer: string; readonly overUpperLimit: boolean | null }
   >;
+  /** Each agent given with a daily dose (requested or taken now) against the catalog's limits. */
+  readonly doses: ReadonlyMap<string, DoseFact>;
   readonly problems: readonly DataProblem[];
   /** True when any urinary neurotransmitter result was sent (it carries the urinary disclaimer). */
   readonly urinaryNeurotransmitterSent: boolean;

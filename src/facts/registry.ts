@@ -43,6 +43,8 @@ export const MODEL_FACTS: Readonly<Record<string, ModelFactImpl>> = {
   'supplement-taken': (m, _s, p) => m.supplementsTaken.has(str(p.id)),
   requested: (m, _s, p) => m.requested.has(str(p.id)),
   'requested-dose-over-ul': (m, _s, p) => m.requested.get(str(p.id))?.overUpperLimit ?? false,
+  'dose-above-studied': (m, _s, p) => m.doses.get(str(p.id))?.aboveStudied ?? false,
+  'dose-over-ul': (m, _s, p) => m.doses.get(str(p.id))?.overUpperLimit ?? false,
   'data-problem': (m, _s, p) => {
     const code = str(p.code);
     return m.problems.some((x) => x.code === code);
