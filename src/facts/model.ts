@@ -17,6 +17,7 @@ export const DETECTED_PROBLEM_CODES = [
   'DATA-RI-MISSING',
   'DATA-MED-UNKNOWN',
   'DATA-MEDS-UNATTESTED',
+  'DATA-CONDITION-UNKNOWN',
 ] as const;
 
 export interface BiomarkerFact {

@@ -155,7 +155,7 @@ export interface ReasonCode {
 }
 
 /** What a policy holds back: every supplement, or every agent with an interaction rule. */
-export type HoldScope = 'supplements' | 'interaction-agents';
+export type HoldScope = 'supplements' | 'interaction-agents' | 'condition-agents';
 
 /** A catalog policy: clinical policy that is not one rule's outcome, versioned like a rule. */
 interface PolicyBase {
