@@ -169,6 +169,9 @@ export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactMo
     medicationsAttested,
     conditions,
     supplementsTaken,
+    supplementTagsTaken: new Set(
+      [...supplementsTaken].flatMap((id) => catalog.interventions.get(id)?.tags ?? []),
+    ),
     requested,
     doses: doseFacts(catalog, request),
     problems,

@@ -57,6 +57,8 @@ export interface FactModel {
   readonly medicationsAttested: boolean;
   readonly conditions: ReadonlySet<string>;
   readonly supplementsTaken: ReadonlySet<string>;
+  /** The catalog tags of the supplements taken now. */
+  readonly supplementTagsTaken: ReadonlySet<string>;
   readonly requested: ReadonlyMap<
     string,
     { readonly pointer: string; readonly overUpperLimit: boolean | null }

@@ -41,6 +41,7 @@ export const MODEL_FACTS: Readonly<Record<string, ModelFactImpl>> = {
   'medications-attested': (m) => m.medicationsAttested,
   condition: (m, _s, p) => m.conditions.has(str(p.id)),
   'supplement-taken': (m, _s, p) => m.supplementsTaken.has(str(p.id)),
+  'supplement-tag-taken': (m, _s, p) => m.supplementTagsTaken.has(str(p.tag)),
   requested: (m, _s, p) => m.requested.has(str(p.id)),
   'requested-dose-over-ul': (m, _s, p) => m.requested.get(str(p.id))?.overUpperLimit ?? false,
   'dose-above-studied': (m, _s, p) => m.doses.get(str(p.id))?.aboveStudied ?? false,

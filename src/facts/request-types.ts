@@ -37,9 +37,7 @@ export interface MedicationInput {
 }
 
 export type ConditionInput =
-  | { readonly id: string }
-  | { readonly icd10: string }
-  | { readonly snomed: string };
+  { readonly id: string } | { readonly icd10: string } | { readonly snomed: string };
 
 export interface AgentInput {
   readonly id: string;

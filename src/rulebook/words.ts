@@ -80,6 +80,8 @@ export function factWords(leaf: Leaf, catalog: Catalog): string {
     }
     case 'supplement-taken':
       return `${intervention()} taken now`;
+    case 'supplement-tag-taken':
+      return `A supplement tagged ${param(leaf, 'tag')} taken now`;
     case 'requested':
       return `${intervention()} requested by the clinician`;
     case 'requested-dose-over-ul':

@@ -203,7 +203,8 @@ export type ParamCatalog =
   | 'condition'
   | 'intervention'
   | 'finding'
-  | 'reason-code';
+  | 'reason-code'
+  | 'intervention-tag';
 
 export interface FactDef {
   readonly id: string;
