@@ -36,7 +36,7 @@ function readsFact(condition: Condition, fact: string): boolean {
   return childrenOf(condition).some((c) => readsFact(c, fact));
 }
 
-/** Agents some active safety rule blocks or cautions on a condition that reads `fact`. */
+/** Agents some active safety rule, whose `when` reads `fact`, blocks or cautions. */
 function guardedAgents(catalog: Catalog, active: readonly RuleDef[], fact: string): Set<string> {
   const ids = new Set<string>();
   for (const rule of active) {
