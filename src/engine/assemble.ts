@@ -450,6 +450,8 @@ function inScope(
       return intervention?.type === 'supplement';
     case 'interaction-agents':
       return intervention?.type === 'supplement' && ruleset.compiled.interactionAgents.has(id);
+    case 'condition-agents':
+      return intervention?.type === 'supplement' && ruleset.compiled.conditionAgents.has(id);
   }
 }
 

@@ -17,6 +17,11 @@ export interface CompiledRuleset {
    * unattested or incomplete medication list holds (defers) them.
    */
   readonly interactionAgents: ReadonlySet<string>;
+  /**
+   * Interventions that some active safety rule blocks or cautions on a condition fact: a condition
+   * code the catalog cannot map holds (defers) them.
+   */
+  readonly conditionAgents: ReadonlySet<string>;
 }
 
 export function expandTargets(catalog: Catalog, outcome: ReasonOutcome): string[] {
@@ -31,6 +36,18 @@ function readsFact(condition: Condition, fact: string): boolean {
   return childrenOf(condition).some((c) => readsFact(c, fact));
 }
 
+/** Agents some active safety rule, whose `when` reads `fact`, blocks or cautions. */
+function guardedAgents(catalog: Catalog, active: readonly RuleDef[], fact: string): Set<string> {
+  const ids = new Set<string>();
+  for (const rule of active) {
+    if (rule.kind !== 'safety' || !readsFact(rule.when, fact)) continue;
+    const o = outcomeOf(rule);
+    if (o.type === 'block' || o.type === 'caution')
+      for (const id of expandTargets(catalog, o.reason)) ids.add(id);
+  }
+  return ids;
+}
+
 export function compileRuleset(rules: readonly RuleDef[], catalog: Catalog): CompiledRuleset {
   const active = rules.filter((r) => r.status === 'active');
   const activeByKind = new Map<RuleKind, RuleDef[]>();
@@ -41,18 +58,14 @@ export function compileRuleset(rules: readonly RuleDef[], catalog: Catalog): Com
     network.set(kind, buildKindNetwork(catalog, ofKind));
   }
 
-  const interactionAgents = new Set<string>();
-  for (const rule of active) {
-    if (rule.kind !== 'safety' || !readsFact(rule.when, 'medication-class')) continue;
-    const o = outcomeOf(rule);
-    if (o.type === 'block' || o.type === 'caution')
-      for (const id of expandTargets(catalog, o.reason)) interactionAgents.add(id);
-  }
+  const interactionAgents = guardedAgents(catalog, active, 'medication-class');
+  const conditionAgents = guardedAgents(catalog, active, 'condition');
 
   return {
     network,
     activeByKind,
     order: new Map(active.map((r, i) => [r.id, i])),
     interactionAgents,
+    conditionAgents,
   };
 }

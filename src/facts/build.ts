@@ -1,12 +1,18 @@
 import type { Catalog } from '../rules/catalog';
 import type { Analyte, VitalName } from '../rules/catalog-types';
 import { VITALS } from '../rules/catalog-types';
+import { doseFacts } from './doses';
 import type { ResolvedMedication } from './medications';
 import { classStates, resolveAtc } from './medications';
 import type { BiomarkerFact, DataProblem, FactModel, QuestionnaireFact } from './model';
-import { bandOf, questionnaireProblems, totalOf } from './questionnaires';
+import { anyModerateOrWorse, bandOf, questionnaireProblems, totalOf } from './questionnaires';
 import { classify, resolveRange } from './ranges';
-import type { AgentInput, BiomarkerInput, EvaluationRequest } from './request-types';
+import type {
+  AgentInput,
+  BiomarkerInput,
+  ConditionInput,
+  EvaluationRequest,
+} from './request-types';
 import { convertMass, doseUnitToMass, toCanonical, toSignificant } from './units';
 
 export interface RequestProblem {
@@ -117,16 +123,17 @@ export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactMo
     });
 
   const conditions = new Set<string>();
-  for (const c of request.conditions ?? []) {
-    if ('id' in c) conditions.add(c.id);
-    else {
-      const code = c.icd10.replace('.', '').toUpperCase();
-      for (const cond of catalog.conditions.values()) {
-        if (cond.icd10Prefixes.some((p) => code.startsWith(p.replace('.', ''))))
-          conditions.add(cond.id);
-      }
-    }
-  }
+  (request.conditions ?? []).forEach((c, i) => {
+    const ids = conditionIds(catalog, c);
+    for (const id of ids) conditions.add(id);
+    // A code the catalog cannot map could be one a condition rule depends on: never dropped.
+    if (ids.length === 0)
+      problems.push({
+        code: 'DATA-CONDITION-UNKNOWN',
+        pointer: `/conditions/${String(i)}/${'icd10' in c ? 'icd10' : 'snomed'}`,
+        detail: `${'icd10' in c ? 'ICD-10-CM code' : 'SNOMED CT concept'} not mapped to a catalog condition`,
+      });
+  });
 
   const requested = new Map<string, { pointer: string; overUpperLimit: boolean | null }>();
   (request.requested ?? []).forEach((r, i) => {
@@ -155,16 +162,36 @@ export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactMo
     lactating: request.patient.lactating ?? null,
     biomarkers,
     questionnaires,
+    questionnaireModerateOrWorse: anyModerateOrWorse(catalog, questionnaires),
     symptoms,
     vitals,
     medicationClasses: classStates(catalog, meds),
     medicationsAttested,
     conditions,
     supplementsTaken,
+    supplementTagsTaken: new Set(
+      [...supplementsTaken].flatMap((id) => catalog.interventions.get(id)?.tags ?? []),
+    ),
     requested,
+    doses: doseFacts(catalog, request),
     problems,
     urinaryNeurotransmitterSent,
   };
+}
+
+/** The catalog conditions a reported condition maps to: ICD-10-CM by prefix, SNOMED CT exactly. */
+function conditionIds(catalog: Catalog, c: ConditionInput): string[] {
+  if ('id' in c) return [c.id];
+  const ids: string[] = [];
+  if ('icd10' in c) {
+    const code = c.icd10.replace('.', '').toUpperCase();
+    for (const cond of catalog.conditions.values())
+      if (cond.icd10Prefixes.some((p) => code.startsWith(p.replace('.', '')))) ids.push(cond.id);
+    return ids;
+  }
+  for (const cond of catalog.conditions.values())
+    if (cond.snomed?.includes(c.snomed) === true) ids.push(cond.id);
+  return ids;
 }
 
 /** One biomarker's fact; what makes it uninterpretable is added to `problems`. */

@@ -1,4 +1,5 @@
 import type { VitalName } from '../rules/catalog-types';
+import type { DoseFact } from './doses';
 import type { ClassState } from './medications';
 
 export type BiomarkerStatus = 'low' | 'normal' | 'high' | 'uninterpretable' | 'absent';
@@ -16,6 +17,7 @@ export const DETECTED_PROBLEM_CODES = [
   'DATA-RI-MISSING',
   'DATA-MED-UNKNOWN',
   'DATA-MEDS-UNATTESTED',
+  'DATA-CONDITION-UNKNOWN',
 ] as const;
 
 export interface BiomarkerFact {
@@ -47,16 +49,22 @@ export interface FactModel {
   readonly lactating: boolean | null;
   readonly biomarkers: ReadonlyMap<string, BiomarkerFact>;
   readonly questionnaires: ReadonlyMap<string, QuestionnaireFact>;
+  /** True when any questionnaire scores in a band the catalog marks moderateOrWorse. */
+  readonly questionnaireModerateOrWorse: boolean;
   readonly symptoms: ReadonlyMap<string, number>;
   readonly vitals: Readonly<Partial<Record<VitalName, number>>>;
   readonly medicationClasses: ReadonlyMap<string, ClassState>;
   readonly medicationsAttested: boolean;
   readonly conditions: ReadonlySet<string>;
   readonly supplementsTaken: ReadonlySet<string>;
+  /** The catalog tags of the supplements taken now. */
+  readonly supplementTagsTaken: ReadonlySet<string>;
   readonly requested: ReadonlyMap<
     string,
     { readonly pointer: string; readonly overUpperLimit: boolean | null }
   >;
+  /** Each agent given with a daily dose (requested or taken now) against the catalog's limits. */
+  readonly doses: ReadonlyMap<string, DoseFact>;
   readonly problems: readonly DataProblem[];
   /** True when any urinary neurotransmitter result was sent (it carries the urinary disclaimer). */
   readonly urinaryNeurotransmitterSent: boolean;

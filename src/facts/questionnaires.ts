@@ -1,3 +1,4 @@
+import type { Catalog } from '../rules/catalog';
 import type { Questionnaire } from '../rules/catalog-types';
 
 /** Item answers after reverse scoring (PSS-10 items 4, 5, 7, 8: itemMax - answer). */
@@ -8,6 +9,22 @@ export function scoredItems(q: Questionnaire, items: readonly number[]): number[
 
 export function totalOf(q: Questionnaire, items: readonly number[]): number {
   return scoredItems(q, items).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * True when any questionnaire's band is one the catalog marks moderateOrWorse (a clinical mood,
+ * anxiety or insomnia scale at moderate or worse); which instruments count is catalog data.
+ */
+export function anyModerateOrWorse(
+  catalog: Catalog,
+  questionnaires: ReadonlyMap<string, { readonly band: string | null }>,
+): boolean {
+  for (const [id, q] of questionnaires) {
+    if (q.band === null) continue;
+    const band = catalog.questionnaires.get(id)?.bands.find((b) => b.id === q.band);
+    if (band?.moderateOrWorse === true) return true;
+  }
+  return false;
 }
 
 export function bandOf(q: Questionnaire, total: number): string | null {

@@ -36,7 +36,8 @@ export interface MedicationInput {
   readonly stoppedDaysAgo?: number;
 }
 
-export type ConditionInput = { readonly id: string } | { readonly icd10: string };
+export type ConditionInput =
+  { readonly id: string } | { readonly icd10: string } | { readonly snomed: string };
 
 export interface AgentInput {
   readonly id: string;

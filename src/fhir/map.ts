@@ -44,7 +44,7 @@ export interface NativeBody {
       stoppedDaysAgo?: number;
     }[];
   };
-  conditions?: ({ id: string } | { icd10: string })[];
+  conditions?: ({ id: string } | { icd10: string } | { snomed: string })[];
   supplements?: { id: string }[];
   requested?: string[];
 }
@@ -519,6 +519,8 @@ class Mapper {
       if (current && keys.some((k) => LACTATING_CODES.has(k))) body.patient.lactating = true;
       // History counts (past psychosis, past liver injury): resolved conditions are kept.
       const mapped = new Set<string>();
+      const before = out.length;
+      let unmappedSnomed: string | undefined;
       for (const x of code) {
         if (x.code === undefined) continue;
         if (
@@ -528,14 +530,27 @@ class Mapper {
           if (mapped.has(`icd10|${x.code}`)) continue;
           mapped.add(`icd10|${x.code}`);
           this.pointers.set(`/conditions/${String(out.length)}`, `${ref}/code`);
+          this.pointers.set(`/conditions/${String(out.length)}/icd10`, `${ref}/code`);
           out.push({ icd10: x.code });
         } else if (x.system === SYSTEM.snomed) {
           const id = this.index.conditionBySnomed.get(x.code);
+          if (id === undefined) unmappedSnomed ??= x.code;
           if (id === undefined || mapped.has(id)) continue;
           mapped.add(id);
           this.pointers.set(`/conditions/${String(out.length)}`, `${ref}/code`);
           out.push({ id });
         }
+      }
+      // A SNOMED CT code the catalog cannot map, on a Condition nothing else mapped, goes on as
+      // itself, so the engine reports DATA-CONDITION-UNKNOWN instead of dropping it.
+      if (
+        out.length === before &&
+        unmappedSnomed !== undefined &&
+        /^[1-9][0-9]{5,17}$/.test(unmappedSnomed)
+      ) {
+        this.pointers.set(`/conditions/${String(out.length)}`, `${ref}/code`);
+        this.pointers.set(`/conditions/${String(out.length)}/snomed`, `${ref}/code`);
+        out.push({ snomed: unmappedSnomed });
       }
     }
     if (out.length > 0) body.conditions = out;

@@ -83,7 +83,16 @@ export interface EvaluationRequest {
         id: Kebab;
       }
     | {
+        /**
+         * ICD-10-CM code, matched by prefix through the catalog; a code no catalog condition maps is DATA-CONDITION-UNKNOWN.
+         */
         icd10: string;
+      }
+    | {
+        /**
+         * SNOMED CT concept id, matched exactly through the catalog (FHIR input sends the ones it cannot map); an unmapped concept is DATA-CONDITION-UNKNOWN.
+         */
+        snomed: string;
       }
   )[];
   /**

@@ -80,10 +80,18 @@ export function factWords(leaf: Leaf, catalog: Catalog): string {
     }
     case 'supplement-taken':
       return `${intervention()} taken now`;
+    case 'supplement-tag-taken':
+      return `A supplement tagged ${param(leaf, 'tag')} taken now`;
     case 'requested':
       return `${intervention()} requested by the clinician`;
     case 'requested-dose-over-ul':
       return `Requested dose of ${intervention()} above the upper intake limit`;
+    case 'dose-above-studied':
+      return `A dose of ${intervention()} (requested or taken now) above its studied range`;
+    case 'dose-over-ul':
+      return `A dose of ${intervention()} (requested or taken now) above the upper intake limit`;
+    case 'questionnaire-moderate-or-worse':
+      return 'A mood, anxiety or insomnia questionnaire in a moderate-or-worse band';
     case 'data-problem':
       return `Data problem ${param(leaf, 'code')} detected`;
     case 'data-issue':

@@ -64,6 +64,8 @@ export interface Band {
   readonly min: number;
   readonly max: number;
   readonly label?: string;
+  /** A moderate-or-worse band on a clinical severity scale (what perinatal care routes on). */
+  readonly moderateOrWorse?: boolean;
 }
 
 export interface Questionnaire {
@@ -154,7 +156,7 @@ export interface ReasonCode {
 }
 
 /** What a policy holds back: every supplement, or every agent with an interaction rule. */
-export type HoldScope = 'supplements' | 'interaction-agents';
+export type HoldScope = 'supplements' | 'interaction-agents' | 'condition-agents';
 
 /** A catalog policy: clinical policy that is not one rule's outcome, versioned like a rule. */
 interface PolicyBase {
@@ -220,7 +222,8 @@ export type ParamCatalog =
   | 'condition'
   | 'intervention'
   | 'finding'
-  | 'reason-code';
+  | 'reason-code'
+  | 'intervention-tag';
 
 export interface FactDef {
   readonly id: string;

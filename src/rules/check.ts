@@ -583,6 +583,10 @@ function referenceProblem(
       return catalog.reasonCodes.has(v)
         ? undefined
         : ['RULE-UNKNOWN-REASON-CODE', `reason code ${v} is not in reason-codes.yaml`];
+    case 'intervention-tag':
+      return catalog.interventionsByTag.has(v)
+        ? undefined
+        : ['RULE-UNKNOWN-REFERENCE', `no intervention in interventions.yaml has the tag "${v}"`];
   }
 }
 

@@ -104,6 +104,8 @@ class RuleWriter {
         return rng.pick(this.conditions);
       case 'intervention':
         return rng.pick(this.interventions);
+      case 'intervention-tag':
+        return rng.pick(this.tags);
       case 'finding':
         return rng.pick(this.findings);
       case 'reason-code':

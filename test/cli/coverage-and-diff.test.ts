@@ -22,9 +22,9 @@ describe('ntcds coverage', () => {
     );
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe(
-      'Rule coverage: 100.0% (13/13 active rules fire in at least one of 8 cases)',
+      'Rule coverage: 100.0% (14/14 active rules fire in at least one of 8 cases)',
     );
-    expect(lines[1]).toBe('Condition coverage: 100.0% (13/13 leaves seen both true and false)');
+    expect(lines[1]).toBe('Condition coverage: 100.0% (14/14 leaves seen both true and false)');
     expect(r.stdout).toContain(
       '✓ red-flag.pheochromocytoma  fired in 1 case; conditions 1/1 both ways',
     );
@@ -39,7 +39,7 @@ describe('ntcds coverage', () => {
       'Rule coverage: 100.0%',
     );
     const json = JSON.parse(fs.readFileSync(path.join(out, 'coverage.json'), 'utf8'));
-    expect(json.summary).toMatchObject({ rules: 13, rulesCovered: 13, cases: 8 });
+    expect(json.summary).toMatchObject({ rules: 14, rulesCovered: 14, cases: 8 });
     expect(r.code).toBe(0);
   });
 
@@ -48,7 +48,7 @@ describe('ntcds coverage', () => {
       ['coverage', '--rules', fixtureRules(), '--cases', casesWithout('02-'), '--out', tempDir()],
       FIXTURES,
     );
-    expect(r.stdout).toContain('Condition coverage: 92.3% (12/13 leaves seen both true and false)');
+    expect(r.stdout).toContain('Condition coverage: 92.9% (13/14 leaves seen both true and false)');
     expect(r.stdout).toMatch(
       /\S*red-flags\/pheochromocytoma\.yaml:15:11 {2}never true: biomarker-uln-multiple\(analyte=normetanephrine\) ≥ 3/,
     );
@@ -59,7 +59,7 @@ describe('ntcds coverage', () => {
       ['coverage', '--rules', fixtureRules(), '--cases', casesWithout('02-'), '--out', tempDir()],
       FIXTURES,
     );
-    expect(r.stdout).toContain('Rule coverage: 92.3% (12/13 active rules');
+    expect(r.stdout).toContain('Rule coverage: 92.9% (13/14 active rules');
     expect(r.stdout).toMatch(
       /\S*red-flags\/pheochromocytoma\.yaml:3:5 {2}RULE-UNCOVERED {2}red-flag\.pheochromocytoma: no regression case fires this active rule/,
     );

@@ -30,6 +30,7 @@ const DATA_CHECKS = [
   'reference-range.yaml',
   'medications.yaml',
   'phq9-item9.yaml',
+  'condition-unknown.yaml',
 ];
 
 /**

@@ -1,6 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { casesWithout, cli, FIXTURE_CASES, fixtureRules, removeTempDirs } from './support';
+import { RULES_DIR } from '../support/app';
+
+/** The shipped ruleset's version, which the fixture rulesets' lock records as released. */
+const RELEASED = /^version: (\S+)$/m.exec(
+  fs.readFileSync(path.join(RULES_DIR, 'manifest.yaml'), 'utf8'),
+)?.[1];
 
 afterAll(removeTempDirs);
 
@@ -9,11 +15,6 @@ async function validate(rules: string, ...extra: string[]) {
   return cli(['validate', '--rules', '.', '--cases', FIXTURE_CASES, ...extra], rules);
 }
 
-/** The fixture rulesets copy the shipped manifest, so their locked version is the shipped one. */
-const SHIPPED_VERSION = /^version: (\S+)$/m.exec(
-  fs.readFileSync(path.join(__dirname, '..', '..', 'rules', 'manifest.yaml'), 'utf8'),
-)?.[1];
-
 const lines = (text: string): string[] =>
   text.split('\n').filter((l) => /^\S+:\d+:\d+ {2}/.test(l));
 
@@ -21,7 +22,7 @@ describe('ntcds validate', () => {
   it('when the ruleset, its lock and its cases agree, then it exits 0 with no problems', async () => {
     const r = await validate(fixtureRules());
     expect(r.stdout).toContain('✓ ntcds-core');
-    expect(r.stdout).toContain('(13 rules): no problems');
+    expect(r.stdout).toContain('(14 rules): no problems');
     expect(lines(r.stdout)).toEqual([]);
     expect(r.code).toBe(0);
   });
@@ -29,7 +30,7 @@ describe('ntcds validate', () => {
   it('when a threshold changes without a version bump, then RULE-VERSION-NOT-BUMPED points at the version line', async () => {
     const r = await validate(fixtureRules('unbumped'));
     expect(lines(r.stdout)).toEqual([
-      `manifest.yaml:1:1  RULESET-VERSION-NOT-BUMPED  rule or catalog content changed since ruleset ${String(SHIPPED_VERSION)} was locked; raise version in rules/manifest.yaml (and add a rules/CHANGELOG.md entry), then run \`npm run rules:validate -- --update-lock\``,
+      `manifest.yaml:1:1  RULESET-VERSION-NOT-BUMPED  rule or catalog content changed since ruleset ${String(RELEASED)} was locked; raise version in rules/manifest.yaml (and add a rules/CHANGELOG.md entry), then run \`npm run rules:validate -- --update-lock\``,
       'red-flags/pheochromocytoma.yaml:4:14  RULE-VERSION-NOT-BUMPED  red-flag.pheochromocytoma: content changed since version 1 was locked; bump version to 2, then run `npm run rules:validate -- --update-lock`',
     ]);
     expect(r.code).toBe(1);
@@ -49,13 +50,13 @@ describe('ntcds validate', () => {
     const rules = fixtureRules('v2');
     const first = await validate(rules);
     expect(lines(first.stdout)).toEqual([
-      `manifest.yaml:1:1  RULESET-LOCK-OUTDATED  ruleset version raised ${String(SHIPPED_VERSION)} → 99.0.0; record it with \`npm run rules:validate -- --update-lock\``,
+      `manifest.yaml:1:1  RULESET-LOCK-OUTDATED  ruleset version raised ${String(RELEASED)} → 99.0.0; record it with \`npm run rules:validate -- --update-lock\``,
       'red-flags/pheochromocytoma.yaml:4:14  RULE-LOCK-OUTDATED  red-flag.pheochromocytoma: version bumped 1 → 2; record it with `npm run rules:validate -- --update-lock`',
     ]);
     expect(first.code).toBe(1);
 
     const update = await validate(rules, '--update-lock');
-    expect(update.stdout).toContain('wrote ruleset.lock (13 rules)');
+    expect(update.stdout).toContain('wrote ruleset.lock (14 rules)');
     expect(update.code).toBe(0);
     const lock = JSON.parse(fs.readFileSync(path.join(rules, 'ruleset.lock'), 'utf8'));
     expect(lock.rules['red-flag.pheochromocytoma'].version).toBe(2);

@@ -50,6 +50,31 @@ describe('POST /v1/evaluations with a FHIR R4 Bundle (application/fhir+json)', (
     for (const d of body.dataIssues) expect(d.pointer.startsWith('/')).toBe(false);
   });
 
+  it('when a Condition is coded in SNOMED CT the catalog cannot map, then DATA-CONDITION-UNKNOWN points at its code', async () => {
+    const withCondition = {
+      ...bundle,
+      entry: [
+        ...bundle.entry,
+        {
+          resource: {
+            resourceType: 'Condition',
+            id: 'dm2',
+            code: { coding: [{ system: SYSTEM.snomed, code: '44054006' }] },
+          },
+        },
+      ],
+    };
+    const res = await request(app)
+      .post('/v1/evaluations')
+      .set('content-type', FHIR)
+      .send(JSON.stringify(withCondition));
+    expect(res.status).toBe(200);
+    const body = res.body as EvaluationResponse;
+    const issue = body.dataIssues.find((d) => d.code === 'DATA-CONDITION-UNKNOWN');
+    expect(issue?.pointer).toBe('Condition/dm2/code');
+    expect(issue?.ruleId).toBe('data.condition-unknown');
+  });
+
   it('when the Bundle has no Patient birth date, then 400 points at Patient/birthDate', async () => {
     const res = await request(app)
       .post('/v1/evaluations')

@@ -33,6 +33,7 @@ beforeAll(() => {
     'reference-range.yaml',
     'medications.yaml',
     'phq9-item9.yaml',
+    'condition-unknown.yaml',
   ])
     fs.copyFileSync(path.join(RULES_DIR, 'data', name), path.join(base, 'data', name));
 });

@@ -224,6 +224,28 @@ describe('FHIR R4 → native request (src/fhir/map.ts)', () => {
         { '/conditions/1': 'Condition/c2/code' },
       ],
       [
+        'a SNOMED CT Condition the catalog cannot map goes on as itself (DATA-CONDITION-UNKNOWN), unless another coding of it mapped',
+        [
+          {
+            resourceType: 'Condition',
+            id: 'u1',
+            code: { coding: [{ system: SYSTEM.snomed, code: '44054006' }] },
+          },
+          {
+            resourceType: 'Condition',
+            id: 'u2',
+            code: {
+              coding: [
+                { system: SYSTEM.snomed, code: '44054006' },
+                { system: SYSTEM.snomed, code: '49049000' },
+              ],
+            },
+          },
+        ],
+        { conditions: [{ snomed: '44054006' }, { id: 'parkinsons-disease' }] },
+        { '/conditions/0': 'Condition/u1/code', '/conditions/1': 'Condition/u2/code' },
+      ],
+      [
         'a blood pressure panel gives systolic and diastolic',
         [
           obs('bp', '85354-9', {
