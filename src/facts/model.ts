@@ -16,6 +16,8 @@ export const DETECTED_PROBLEM_CODES = [
   'DATA-RI-MISSING',
   'DATA-MED-UNKNOWN',
   'DATA-MEDS-UNATTESTED',
+  'DATA-DUPLICATE-ANALYTE',
+  'DATA-STALE',
 ] as const;
 
 export interface BiomarkerFact {
@@ -25,8 +27,16 @@ export interface BiomarkerFact {
   readonly pointer: string;
 }
 
+/** The worst of every result sent for one analyte, counted or not (duplicates, stale results). */
+export interface BiomarkerSeen {
+  readonly maxUlnMultiple: number | null;
+  readonly high: boolean;
+  readonly low: boolean;
+}
+
+/** A questionnaire's scores; all null when it is stale (not interpreted). */
 export interface QuestionnaireFact {
-  readonly total: number;
+  readonly total: number | null;
   readonly band: string | null;
   readonly items: readonly number[] | null;
   readonly pointer: string;
@@ -46,6 +56,7 @@ export interface FactModel {
   readonly pregnancy: string;
   readonly lactating: boolean | null;
   readonly biomarkers: ReadonlyMap<string, BiomarkerFact>;
+  readonly biomarkersSeen: ReadonlyMap<string, BiomarkerSeen>;
   readonly questionnaires: ReadonlyMap<string, QuestionnaireFact>;
   readonly symptoms: ReadonlyMap<string, number>;
   readonly vitals: Readonly<Partial<Record<VitalName, number>>>;

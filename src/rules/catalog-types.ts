@@ -176,7 +176,19 @@ export type Policy = PolicyBase &
     | { readonly holdOnDataIssue: { readonly code: string; readonly holds: HoldScope } }
     | { readonly confoundOnDataIssue: { readonly codes: readonly string[] } }
     | { readonly noIndication: { readonly code: string; readonly message: string } }
+    | { readonly staleAfter: StaleAfter }
   );
+
+/** Staleness windows (policies.yaml `staleAfter`): per analyte group (by specimen) and per questionnaire. */
+export interface StaleAfter {
+  readonly code: string;
+  readonly analyteGroups: readonly {
+    readonly id: string;
+    readonly specimens: readonly Analyte['specimen'][];
+    readonly days: number;
+  }[];
+  readonly questionnaires: readonly { readonly instrument: string; readonly days: number }[];
+}
 
 export interface FindingPattern {
   readonly id: string;

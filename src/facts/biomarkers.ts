@@ -1,0 +1,212 @@
+import type { Catalog } from '../rules/catalog';
+import type { Analyte } from '../rules/catalog-types';
+import type { BiomarkerFact, BiomarkerSeen, DataProblem } from './model';
+import { classify, resolveRange } from './ranges';
+import type { BiomarkerInput } from './request-types';
+import { instantOf, olderThan, wholeDays } from './time';
+import { needsCreatinineBasis, toCanonical, toSignificant } from './units';
+
+/** One result as read on its own: what it would mean if it were the one that counts. */
+interface Read {
+  readonly status: BiomarkerFact['status'];
+  readonly value: number | null;
+  readonly ulnMultiple: number | null;
+}
+
+interface Entry {
+  readonly input: BiomarkerInput;
+  readonly pointer: string;
+  readonly read: Read;
+  /** Epoch ms of collectedAt; undefined when undated. */
+  readonly at: number | undefined;
+  readonly stale: boolean;
+}
+
+export interface BiomarkerFacts {
+  /** Per analyte, the result that counts (or an uninterpretable fact when none can). */
+  readonly facts: Map<string, BiomarkerFact>;
+  /** Per analyte, the worst of every result sent, whether it counts or not (red flags read it). */
+  readonly seen: Map<string, BiomarkerSeen>;
+  readonly urinaryNeurotransmitterSent: boolean;
+}
+
+const NOT_INTERPRETED: Omit<BiomarkerFact, 'pointer'> = {
+  status: 'uninterpretable',
+  value: null,
+  ulnMultiple: null,
+};
+
+/**
+ * Every analyte's facts from every result sent for it. Results never resolve by list order: the
+ * most recent by collectedAt counts and the others are DATA-DUPLICATE-ANALYTE; with an undated
+ * result among several, or two at the latest time that read differently, the analyte is ambiguous
+ * (every one is reported, none interpreted). A result older than its window is DATA-STALE and not
+ * interpreted. Every problem of every result is reported, not the first. `asOf` undefined: no
+ * staleness is judged (answer() always passes one).
+ */
+export function biomarkerFacts(
+  catalog: Catalog,
+  inputs: readonly BiomarkerInput[],
+  asOf: number | undefined,
+  problems: DataProblem[],
+): BiomarkerFacts {
+  const byAnalyte = new Map<string, { analyte: Analyte; entries: Entry[] }>();
+  let urinaryNeurotransmitterSent = false;
+  inputs.forEach((input, i) => {
+    const analyte = catalog.analytes.get(input.analyte);
+    if (!analyte) return;
+    if (analyte.urinaryNeurotransmitter === true) urinaryNeurotransmitterSent = true;
+    const pointer = `/biomarkers/${i}`;
+    const read = readResult(catalog, analyte, input, pointer, problems);
+    const at = input.collectedAt === undefined ? undefined : instantOf(input.collectedAt);
+    const stale = isStale(catalog, analyte, at, asOf, pointer, problems);
+    const group = byAnalyte.get(analyte.id);
+    const entry: Entry = { input, pointer, read, at, stale };
+    if (group) group.entries.push(entry);
+    else byAnalyte.set(analyte.id, { analyte, entries: [entry] });
+  });
+
+  const facts = new Map<string, BiomarkerFact>();
+  const seen = new Map<string, BiomarkerSeen>();
+  for (const [id, { entries }] of byAnalyte) {
+    seen.set(id, seenOf(entries));
+    const counted = countedEntry(id, entries, problems);
+    facts.set(
+      id,
+      counted === undefined || counted.stale
+        ? { ...NOT_INTERPRETED, pointer: (counted ?? entries[0])?.pointer ?? '/biomarkers' }
+        : { ...counted.read, pointer: counted.pointer },
+    );
+  }
+  return { facts, seen, urinaryNeurotransmitterSent };
+}
+
+/** The entry that counts, reporting the others; undefined when the results cannot be ordered. */
+function countedEntry(
+  analyte: string,
+  entries: readonly Entry[],
+  problems: DataProblem[],
+): Entry | undefined {
+  const [first] = entries;
+  if (entries.length === 1) return first;
+  const latest = Math.max(...entries.map((e) => e.at ?? Number.NaN));
+  const atLatest = entries.filter((e) => e.at === latest);
+  const top = atLatest[0];
+  const ambiguous =
+    Number.isNaN(latest) || top === undefined || atLatest.some((e) => !sameRead(e.read, top.read));
+  if (ambiguous) {
+    const undated = entries.some((e) => e.at === undefined);
+    for (const e of entries)
+      problems.push({
+        code: 'DATA-DUPLICATE-ANALYTE',
+        pointer: e.pointer,
+        detail: `${analyte}: ${entries.length} results ${undated ? 'and not every one is dated' : 'at the same latest time read differently'}, so none is interpreted`,
+      });
+    return undefined;
+  }
+  for (const e of entries)
+    if (e !== top)
+      problems.push({
+        code: 'DATA-DUPLICATE-ANALYTE',
+        pointer: e.pointer,
+        detail: `${analyte}: not used; the most recent result (${top.pointer}) counts`,
+      });
+  return top;
+}
+
+function sameRead(a: Read, b: Read): boolean {
+  return a.status === b.status && a.value === b.value && a.ulnMultiple === b.ulnMultiple;
+}
+
+/** The worst any result showed: red-flag rules read it, so no result that crosses a threshold is lost. */
+function seenOf(entries: readonly Entry[]): BiomarkerSeen {
+  let maxUlnMultiple: number | null = null;
+  let high = false;
+  let low = false;
+  for (const { read } of entries) {
+    if (read.ulnMultiple !== null && (maxUlnMultiple === null || read.ulnMultiple > maxUlnMultiple))
+      maxUlnMultiple = read.ulnMultiple;
+    if (read.status === 'high') high = true;
+    if (read.status === 'low') low = true;
+  }
+  return { maxUlnMultiple, high, low };
+}
+
+/** A dated result older than its analyte group's window (policy `staleAfter`) is reported. */
+function isStale(
+  catalog: Catalog,
+  analyte: Analyte,
+  at: number | undefined,
+  asOf: number | undefined,
+  pointer: string,
+  problems: DataProblem[],
+): boolean {
+  const staleness = catalog.policies.staleness;
+  const days = staleness?.analyteDays.get(analyte.id);
+  if (at === undefined || asOf === undefined || staleness === undefined || days === undefined)
+    return false;
+  if (!olderThan(at, asOf, days)) return false;
+  const { policy } = staleness;
+  problems.push({
+    code: policy.staleAfter.code,
+    pointer: `${pointer}/collectedAt`,
+    detail: `${analyte.id}: collected ${wholeDays(at, asOf)} days before asOf; window ${days} days (${policy.id} v${policy.version})`,
+  });
+  return true;
+}
+
+/**
+ * One result read on its own. Every problem it has is reported, each at its own pointer: a urine
+ * value with no unit and no range reports the missing unit, the missing creatinine basis and the
+ * missing range together.
+ */
+function readResult(
+  catalog: Catalog,
+  analyte: Analyte,
+  b: BiomarkerInput,
+  pointer: string,
+  problems: DataProblem[],
+): Read {
+  const value = toCanonical(catalog, analyte, b.value, b.unit);
+  if (!value.ok) {
+    problems.push({
+      code: value.problem,
+      pointer: `${pointer}/unit`,
+      detail: `${analyte.id}: unit ${b.unit === undefined ? 'missing' : `"${b.unit}" not usable`}`,
+    });
+    if (value.problem === 'DATA-UNIT-MISSING' && needsCreatinineBasis(catalog, analyte))
+      problems.push({
+        code: 'DATA-CREAT-MISSING',
+        pointer: `${pointer}/unit`,
+        detail: `${analyte.id}: without a unit the result shows no creatinine basis`,
+      });
+  } else if (value.converted)
+    problems.push({
+      code: 'DATA-UNIT-CONVERTED',
+      pointer: `${pointer}/unit`,
+      detail: `${analyte.id} converted to ${catalog.unitFamilies.get(analyte.unitFamily)?.family.canonical ?? ''}`,
+    });
+  const range = resolveRange(catalog, analyte, b);
+  // A printed range without its own unit is in the result's unit: its fault is the one above.
+  const sameFault =
+    !value.ok && !range.ok && range.problem !== 'DATA-RI-MISSING' && !b.referenceRange?.unit;
+  if (!range.ok && !sameFault)
+    problems.push({
+      code: range.problem,
+      pointer:
+        range.problem === 'DATA-RI-MISSING'
+          ? `${pointer}/referenceRange`
+          : `${pointer}/referenceRange/unit`,
+      detail: `${analyte.id}: no usable reference range`,
+    });
+  if (!value.ok) return NOT_INTERPRETED;
+  if (!range.ok) return { status: 'uninterpretable', value: value.value, ulnMultiple: null };
+  const high = range.range.high;
+  return {
+    status: classify(value.value, range.range),
+    value: value.value,
+    // A ratio of two separately rounded values can land a hair under N (2.99999999999): 9
+    // significant figures keep "exactly 3× ULN" at 3 whatever the unit.
+    ulnMultiple: high !== undefined && high > 0 ? toSignificant(value.value / high, 9) : null,
+  };
+}
