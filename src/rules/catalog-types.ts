@@ -187,7 +187,8 @@ export interface StaleAfter {
     readonly specimens: readonly Analyte['specimen'][];
     readonly days: number;
   }[];
-  readonly questionnaires: readonly { readonly instrument: string; readonly days: number }[];
+  readonly questionnaireDefaultDays: number;
+  readonly questionnaires?: readonly { readonly instrument: string; readonly days: number }[];
 }
 
 export interface FindingPattern {

@@ -66,6 +66,7 @@ export interface Staleness {
 export function indexPolicies(
   policies: readonly Policy[],
   analytes: readonly Analyte[],
+  instruments: readonly string[],
 ): CatalogPolicies {
   const redFlagHolds: Extract<Policy, { holdOnRedFlag: unknown }>[] = [];
   const dataHolds = new Map<string, Extract<Policy, { holdOnDataIssue: unknown }>>();
@@ -77,7 +78,7 @@ export function indexPolicies(
     else if ('holdOnDataIssue' in p) dataHolds.set(p.holdOnDataIssue.code, p);
     else if ('confoundOnDataIssue' in p)
       for (const code of p.confoundOnDataIssue.codes) confounding.set(code, p);
-    else if ('staleAfter' in p) staleness ??= indexStaleness(p, analytes);
+    else if ('staleAfter' in p) staleness ??= indexStaleness(p, analytes, instruments);
     else noIndication ??= p;
   }
   return { all: policies, redFlagHolds, dataHolds, confounding, noIndication, staleness };
@@ -86,14 +87,18 @@ export function indexPolicies(
 function indexStaleness(
   policy: Extract<Policy, { staleAfter: unknown }>,
   analytes: readonly Analyte[],
+  instruments: readonly string[],
 ): Staleness {
-  const { analyteGroups, questionnaires } = policy.staleAfter;
+  const { analyteGroups, questionnaires = [], questionnaireDefaultDays } = policy.staleAfter;
   const analyteDays = new Map<string, number>();
   for (const a of analytes) {
     const group = analyteGroups.find((g) => g.specimens.includes(a.specimen));
     if (group) analyteDays.set(a.id, group.days);
   }
-  const questionnaireDays = new Map(questionnaires.map((q) => [q.instrument, q.days]));
+  const listed = new Map(questionnaires.map((q) => [q.instrument, q.days]));
+  const questionnaireDays = new Map(
+    instruments.map((id) => [id, listed.get(id) ?? questionnaireDefaultDays]),
+  );
   return { policy, analyteDays, questionnaireDays };
 }
 
@@ -161,6 +166,10 @@ export function indexCatalog(files: CatalogFiles): Catalog {
     findingIds,
     disclaimers: files.disclaimers.disclaimers,
     facts: byKey(files.facts.facts, 'id'),
-    policies: indexPolicies(files.policies.policies, files.analytes.analytes),
+    policies: indexPolicies(
+      files.policies.policies,
+      files.analytes.analytes,
+      files.questionnaires.questionnaires.map((q) => q.id),
+    ),
   };
 }

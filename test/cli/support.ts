@@ -30,6 +30,8 @@ const DATA_CHECKS = [
   'reference-range.yaml',
   'medications.yaml',
   'phq9-item9.yaml',
+  'time.yaml',
+  'duplicate.yaml',
 ];
 
 /**

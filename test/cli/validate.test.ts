@@ -16,7 +16,7 @@ describe('ntcds validate', () => {
   it('when the ruleset, its lock and its cases agree, then it exits 0 with no problems', async () => {
     const r = await validate(fixtureRules());
     expect(r.stdout).toContain('✓ ntcds-core');
-    expect(r.stdout).toContain('(13 rules): no problems');
+    expect(r.stdout).toContain('(15 rules): no problems');
     expect(lines(r.stdout)).toEqual([]);
     expect(r.code).toBe(0);
   });
@@ -24,7 +24,7 @@ describe('ntcds validate', () => {
   it('when a threshold changes without a version bump, then RULE-VERSION-NOT-BUMPED points at the version line', async () => {
     const r = await validate(fixtureRules('unbumped'));
     expect(lines(r.stdout)).toEqual([
-      'manifest.yaml:1:1  RULESET-VERSION-NOT-BUMPED  rule or catalog content changed since ruleset 1.1.0 was locked; raise version in rules/manifest.yaml (and add a rules/CHANGELOG.md entry), then run `npm run rules:validate -- --update-lock`',
+      'manifest.yaml:1:1  RULESET-VERSION-NOT-BUMPED  rule or catalog content changed since ruleset 1.2.0 was locked; raise version in rules/manifest.yaml (and add a rules/CHANGELOG.md entry), then run `npm run rules:validate -- --update-lock`',
       'red-flags/pheochromocytoma.yaml:4:14  RULE-VERSION-NOT-BUMPED  red-flag.pheochromocytoma: content changed since version 1 was locked; bump version to 2, then run `npm run rules:validate -- --update-lock`',
     ]);
     expect(r.code).toBe(1);
@@ -44,13 +44,13 @@ describe('ntcds validate', () => {
     const rules = fixtureRules('v2');
     const first = await validate(rules);
     expect(lines(first.stdout)).toEqual([
-      'manifest.yaml:1:1  RULESET-LOCK-OUTDATED  ruleset version raised 1.1.0 → 99.0.0; record it with `npm run rules:validate -- --update-lock`',
+      'manifest.yaml:1:1  RULESET-LOCK-OUTDATED  ruleset version raised 1.2.0 → 99.0.0; record it with `npm run rules:validate -- --update-lock`',
       'red-flags/pheochromocytoma.yaml:4:14  RULE-LOCK-OUTDATED  red-flag.pheochromocytoma: version bumped 1 → 2; record it with `npm run rules:validate -- --update-lock`',
     ]);
     expect(first.code).toBe(1);
 
     const update = await validate(rules, '--update-lock');
-    expect(update.stdout).toContain('wrote ruleset.lock (13 rules)');
+    expect(update.stdout).toContain('wrote ruleset.lock (15 rules)');
     expect(update.code).toBe(0);
     const lock = JSON.parse(fs.readFileSync(path.join(rules, 'ruleset.lock'), 'utf8'));
     expect(lock.rules['red-flag.pheochromocytoma'].version).toBe(2);

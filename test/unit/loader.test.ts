@@ -33,6 +33,8 @@ beforeAll(() => {
     'reference-range.yaml',
     'medications.yaml',
     'phq9-item9.yaml',
+    'time.yaml',
+    'duplicate.yaml',
   ])
     fs.copyFileSync(path.join(RULES_DIR, 'data', name), path.join(base, 'data', name));
 });
