@@ -50,7 +50,7 @@ describe('ntcds coverage', () => {
     );
     expect(r.stdout).toContain('Condition coverage: 93.3% (14/15 leaves seen both true and false)');
     expect(r.stdout).toMatch(
-      /\S*red-flags\/pheochromocytoma\.yaml:15:11 {2}never true: biomarker-uln-multiple\(analyte=normetanephrine\) ≥ 3/,
+      /\S*red-flags\/pheochromocytoma\.yaml:15:11 {2}never true: biomarker-uln-multiple-max\(analyte=normetanephrine\) ≥ 3/,
     );
   });
 
