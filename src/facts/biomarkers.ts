@@ -1,6 +1,6 @@
 import type { Catalog } from '../rules/catalog';
 import type { Analyte } from '../rules/catalog-types';
-import type { BiomarkerFact, BiomarkerSeen, DataProblem } from './model';
+import type { BiomarkerFact, DataProblem } from './model';
 import { classify, resolveRange } from './ranges';
 import type { BiomarkerInput } from './request-types';
 import { instantOf, olderThan, wholeDays } from './time';
@@ -23,18 +23,12 @@ interface Entry {
 }
 
 export interface BiomarkerFacts {
-  /** Per analyte, the result that counts (or an uninterpretable fact when none can). */
+  /** Per analyte: the result that counts and the worst of every result sent. */
   readonly facts: Map<string, BiomarkerFact>;
-  /** Per analyte, the worst of every result sent, whether it counts or not (red flags read it). */
-  readonly seen: Map<string, BiomarkerSeen>;
   readonly urinaryNeurotransmitterSent: boolean;
 }
 
-const NOT_INTERPRETED: Omit<BiomarkerFact, 'pointer'> = {
-  status: 'uninterpretable',
-  value: null,
-  ulnMultiple: null,
-};
+const NOT_INTERPRETED: Read = { status: 'uninterpretable', value: null, ulnMultiple: null };
 
 /**
  * Every analyte's facts from every result sent for it. Results never resolve by list order: the
@@ -50,35 +44,43 @@ export function biomarkerFacts(
   asOf: number | undefined,
   problems: DataProblem[],
 ): BiomarkerFacts {
-  const byAnalyte = new Map<string, { analyte: Analyte; entries: Entry[] }>();
+  // Plain loops and literals: this runs for every result of every request (the fast path).
+  const byAnalyte = new Map<string, Entry[]>();
   let urinaryNeurotransmitterSent = false;
-  inputs.forEach((input, i) => {
-    const analyte = catalog.analytes.get(input.analyte);
-    if (!analyte) return;
+  for (let i = 0; i < inputs.length; i += 1) {
+    const input = inputs[i];
+    const analyte = input === undefined ? undefined : catalog.analytes.get(input.analyte);
+    if (input === undefined || analyte === undefined) continue;
     if (analyte.urinaryNeurotransmitter === true) urinaryNeurotransmitterSent = true;
     const pointer = `/biomarkers/${i}`;
     const read = readResult(catalog, analyte, input, pointer, problems);
     const at = input.collectedAt === undefined ? undefined : instantOf(input.collectedAt);
-    const stale = isStale(catalog, analyte, at, asOf, pointer, problems);
-    const group = byAnalyte.get(analyte.id);
+    const stale = at !== undefined && isStale(catalog, analyte, at, asOf, pointer, problems);
     const entry: Entry = { input, pointer, read, at, stale };
-    if (group) group.entries.push(entry);
-    else byAnalyte.set(analyte.id, { analyte, entries: [entry] });
-  });
+    const group = byAnalyte.get(analyte.id);
+    if (group) group.push(entry);
+    else byAnalyte.set(analyte.id, [entry]);
+  }
 
   const facts = new Map<string, BiomarkerFact>();
-  const seen = new Map<string, BiomarkerSeen>();
-  for (const [id, { entries }] of byAnalyte) {
-    seen.set(id, seenOf(entries));
-    const counted = countedEntry(id, entries, problems);
-    facts.set(
-      id,
-      counted === undefined || counted.stale
-        ? { ...NOT_INTERPRETED, pointer: (counted ?? entries[0])?.pointer ?? '/biomarkers' }
-        : { ...counted.read, pointer: counted.pointer },
-    );
+  for (const [id, entries] of byAnalyte) {
+    const counted = entries.length === 1 ? entries[0] : countedEntry(id, entries, problems);
+    const usable = counted !== undefined && !counted.stale;
+    const { status, value, ulnMultiple } = usable ? counted.read : NOT_INTERPRETED;
+    const pointer = (counted ?? entries[0])?.pointer ?? '/biomarkers';
+    // The worst of every result sent (written out whole: one shape for every fact).
+    let maxUlnMultiple: number | null = null;
+    let anyHigh = false;
+    let anyLow = false;
+    for (const { read } of entries) {
+      const m = read.ulnMultiple;
+      if (m !== null && (maxUlnMultiple === null || m > maxUlnMultiple)) maxUlnMultiple = m;
+      if (read.status === 'high') anyHigh = true;
+      else if (read.status === 'low') anyLow = true;
+    }
+    facts.set(id, { status, value, ulnMultiple, pointer, maxUlnMultiple, anyHigh, anyLow });
   }
-  return { facts, seen, urinaryNeurotransmitterSent };
+  return { facts, urinaryNeurotransmitterSent };
 }
 
 /** The entry that counts, reporting the others; undefined when the results cannot be ordered. */
@@ -118,33 +120,18 @@ function sameRead(a: Read, b: Read): boolean {
   return a.status === b.status && a.value === b.value && a.ulnMultiple === b.ulnMultiple;
 }
 
-/** The worst any result showed: red-flag rules read it, so no result that crosses a threshold is lost. */
-function seenOf(entries: readonly Entry[]): BiomarkerSeen {
-  let maxUlnMultiple: number | null = null;
-  let high = false;
-  let low = false;
-  for (const { read } of entries) {
-    if (read.ulnMultiple !== null && (maxUlnMultiple === null || read.ulnMultiple > maxUlnMultiple))
-      maxUlnMultiple = read.ulnMultiple;
-    if (read.status === 'high') high = true;
-    if (read.status === 'low') low = true;
-  }
-  return { maxUlnMultiple, high, low };
-}
-
 /** A dated result older than its analyte group's window (policy `staleAfter`) is reported. */
 function isStale(
   catalog: Catalog,
   analyte: Analyte,
-  at: number | undefined,
+  at: number,
   asOf: number | undefined,
   pointer: string,
   problems: DataProblem[],
 ): boolean {
   const staleness = catalog.policies.staleness;
   const days = staleness?.analyteDays.get(analyte.id);
-  if (at === undefined || asOf === undefined || staleness === undefined || days === undefined)
-    return false;
+  if (asOf === undefined || staleness === undefined || days === undefined) return false;
   if (!olderThan(at, asOf, days)) return false;
   const { policy } = staleness;
   problems.push({

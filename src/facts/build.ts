@@ -71,28 +71,39 @@ function futureProblems(
   asOf: string,
   problems: RequestProblem[],
 ): void {
-  const now = instantOf(asOf);
-  (request.biomarkers ?? []).forEach((b, i) => {
-    if (b.collectedAt !== undefined && instantOf(b.collectedAt) > now)
+  // Plain loops, and asOf parsed only when something is dated (this runs for every request).
+  let now: number | undefined;
+  const biomarkers = request.biomarkers ?? [];
+  for (let i = 0; i < biomarkers.length; i += 1) {
+    const at = biomarkers[i]?.collectedAt;
+    if (at === undefined) continue;
+    now ??= instantOf(asOf);
+    if (instantOf(at) > now)
       problems.push({
         pointer: `/biomarkers/${i}/collectedAt`,
-        message: `collectedAt ${b.collectedAt} is after asOf ${asOf}`,
+        message: `collectedAt ${at} is after asOf ${asOf}`,
       });
-  });
-  (request.questionnaires ?? []).forEach((q, i) => {
-    if (q.completedAt !== undefined && instantOf(q.completedAt) > now)
+  }
+  const questionnaires = request.questionnaires ?? [];
+  for (let i = 0; i < questionnaires.length; i += 1) {
+    const at = questionnaires[i]?.completedAt;
+    if (at === undefined) continue;
+    now ??= instantOf(asOf);
+    if (instantOf(at) > now)
       problems.push({
         pointer: `/questionnaires/${i}/completedAt`,
-        message: `completedAt ${q.completedAt} is after asOf ${asOf}`,
+        message: `completedAt ${at} is after asOf ${asOf}`,
       });
-  });
-  (request.medications?.items ?? []).forEach((m, i) => {
-    if (m.stoppedOn !== undefined && daysToAsOf(m.stoppedOn, asOf) < 0)
+  }
+  const meds = request.medications?.items ?? [];
+  for (let i = 0; i < meds.length; i += 1) {
+    const on = meds[i]?.stoppedOn;
+    if (on !== undefined && daysToAsOf(on, asOf) < 0)
       problems.push({
         pointer: `/medications/items/${i}/stoppedOn`,
-        message: `stoppedOn ${m.stoppedOn} is after the date of asOf ${asOf}`,
+        message: `stoppedOn ${on} is after the date of asOf ${asOf}`,
       });
-  });
+  }
 }
 
 /**
@@ -107,11 +118,12 @@ export function buildFacts(
 ): FactModel {
   const problems: DataProblem[] = [];
   const now = asOf === undefined ? undefined : instantOf(asOf);
-  const {
-    facts: biomarkers,
-    seen: biomarkersSeen,
-    urinaryNeurotransmitterSent,
-  } = biomarkerFacts(catalog, request.biomarkers ?? [], now, problems);
+  const { facts: biomarkers, urinaryNeurotransmitterSent } = biomarkerFacts(
+    catalog,
+    request.biomarkers ?? [],
+    now,
+    problems,
+  );
 
   const questionnaires = new Map<string, QuestionnaireFact>();
   const staleQuestionnaires = new Set<number>();
@@ -223,7 +235,6 @@ export function buildFacts(
     pregnancy: request.patient.pregnancy ?? 'unknown',
     lactating: request.patient.lactating ?? null,
     biomarkers,
-    biomarkersSeen,
     questionnaires,
     symptoms,
     vitals,

@@ -20,18 +20,19 @@ export const DETECTED_PROBLEM_CODES = [
   'DATA-STALE',
 ] as const;
 
+/**
+ * One analyte's facts: the result that counts (status, value, multiple; uninterpretable and null
+ * when none can count), and the worst of every result sent for it, counted or not (an older
+ * duplicate, an ambiguous or a stale one): what red-flag rules read, so none is lost.
+ */
 export interface BiomarkerFact {
   readonly status: Exclude<BiomarkerStatus, 'absent'>;
   readonly value: number | null;
   readonly ulnMultiple: number | null;
   readonly pointer: string;
-}
-
-/** The worst of every result sent for one analyte, counted or not (duplicates, stale results). */
-export interface BiomarkerSeen {
   readonly maxUlnMultiple: number | null;
-  readonly high: boolean;
-  readonly low: boolean;
+  readonly anyHigh: boolean;
+  readonly anyLow: boolean;
 }
 
 /** A questionnaire's scores; all null when it is stale (not interpreted). */
@@ -56,7 +57,6 @@ export interface FactModel {
   readonly pregnancy: string;
   readonly lactating: boolean | null;
   readonly biomarkers: ReadonlyMap<string, BiomarkerFact>;
-  readonly biomarkersSeen: ReadonlyMap<string, BiomarkerSeen>;
   readonly questionnaires: ReadonlyMap<string, QuestionnaireFact>;
   readonly symptoms: ReadonlyMap<string, number>;
   readonly vitals: Readonly<Partial<Record<VitalName, number>>>;

@@ -30,9 +30,9 @@ export const MODEL_FACTS: Readonly<Record<string, ModelFactImpl>> = {
   // Over every result sent, counted or not: red-flag rules read these, so a result that crosses a
   // threshold raises its flag whatever its order, date or duplicates (fail closed).
   'biomarker-uln-multiple-max': (m, _s, p) =>
-    m.biomarkersSeen.get(str(p.analyte))?.maxUlnMultiple ?? null,
-  'biomarker-any-high': (m, _s, p) => m.biomarkersSeen.get(str(p.analyte))?.high ?? false,
-  'biomarker-any-low': (m, _s, p) => m.biomarkersSeen.get(str(p.analyte))?.low ?? false,
+    m.biomarkers.get(str(p.analyte))?.maxUlnMultiple ?? null,
+  'biomarker-any-high': (m, _s, p) => m.biomarkers.get(str(p.analyte))?.anyHigh ?? false,
+  'biomarker-any-low': (m, _s, p) => m.biomarkers.get(str(p.analyte))?.anyLow ?? false,
   'questionnaire-total': (m, _s, p) => m.questionnaires.get(str(p.instrument))?.total ?? null,
   'questionnaire-band': (m, _s, p) => m.questionnaires.get(str(p.instrument))?.band ?? null,
   'questionnaire-item': (m, _s, p) => {
