@@ -14,7 +14,6 @@ interface Read {
 }
 
 interface Entry {
-  readonly input: BiomarkerInput;
   readonly pointer: string;
   readonly read: Read;
   /** Epoch ms of collectedAt; undefined when undated. */
@@ -56,7 +55,7 @@ export function biomarkerFacts(
     const read = readResult(catalog, analyte, input, pointer, problems);
     const at = input.collectedAt === undefined ? undefined : instantOf(input.collectedAt);
     const stale = at !== undefined && isStale(catalog, analyte, at, asOf, pointer, problems);
-    const entry: Entry = { input, pointer, read, at, stale };
+    const entry: Entry = { pointer, read, at, stale };
     const group = byAnalyte.get(analyte.id);
     if (group) group.push(entry);
     else byAnalyte.set(analyte.id, [entry]);
