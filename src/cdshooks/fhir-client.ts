@@ -17,14 +17,26 @@ export class FhirUnavailable extends Error {
   override readonly name = 'FhirUnavailable';
 }
 
-/** `{{context.x}}` and user tokens replaced; undefined when a token has no value. */
+/**
+ * `{{context.x}}`, user tokens and the relative dates `{{today() - N days}}` (CDS Hooks 2.0
+ * "Simple FHIRPath for Relative Dates", STU: `today` is the calendar date of the call) replaced;
+ * undefined when a token has no value.
+ */
 export function fillTemplate(
   template: string,
   context: Readonly<Record<string, unknown>>,
   user: Readonly<Record<string, string>>,
+  today: Date = new Date(),
 ): string | undefined {
   const missing: string[] = [];
-  const filled = template.replace(/\{\{\s*([A-Za-z.]+)\s*\}\}/g, (_all, token: string) => {
+  const dated = template.replace(
+    /\{\{\s*today\(\)\s*(?:([+-])\s*(\d{1,5})\s+days?\s*)?\}\}/g,
+    (_all, sign: string | undefined, days: string | undefined) => {
+      const offset = days === undefined ? 0 : Number(days) * (sign === '-' ? -1 : 1);
+      return new Date(today.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+    },
+  );
+  const filled = dated.replace(/\{\{\s*([A-Za-z.]+)\s*\}\}/g, (_all, token: string) => {
     const value = token.startsWith('context.') ? context[token.slice(8)] : user[token];
     if (typeof value !== 'string' || value === '') {
       missing.push(token);

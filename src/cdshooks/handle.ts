@@ -155,7 +155,7 @@ async function gather(
   try {
     const pages = await Promise.all(
       missing.map(async ([key, template]) => {
-        const query = fillTemplate(template, context, user);
+        const query = fillTemplate(template, context, user, deps.now());
         if (query === undefined)
           throw new FhirUnavailable(`prefetch ${key} has a token with no value`);
         return fetchQuery(query, {

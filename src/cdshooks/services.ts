@@ -33,16 +33,37 @@ export function observationCodes(catalog: Catalog): string[] {
   return [...codes].sort();
 }
 
-/** Prefetch templates in the CDS Hooks token syntax, for everything the rules read. */
+/**
+ * The longest staleness windows of the catalog's policy (rules/catalog/policies.yaml): older
+ * results would only be reported stale, so the prefetch does not ask for them.
+ */
+export function windowDays(catalog: Catalog): { observations: number; questionnaires: number } {
+  const s = catalog.policies.staleness;
+  const labs = Math.max(0, ...(s?.analyteDays.values() ?? []));
+  const questionnaires = Math.max(0, ...(s?.questionnaireDays.values() ?? []));
+  // Observations carry both lab results and questionnaire scores (PHQ-9 total, item 9, ...).
+  return { observations: Math.max(labs, questionnaires), questionnaires };
+}
+
+/**
+ * Prefetch templates in the CDS Hooks token syntax, for everything the rules read. Observation
+ * and QuestionnaireResponse searches are limited to the staleness windows with the relative-date
+ * token `{{today() - N days}}` (CDS Hooks 2.0 §"Simple FHIRPath for Relative Dates", STU: a client
+ * SHOULD support it); the date is the client's, on each call, never one computed at discovery.
+ */
 export function prefetchTemplates(catalog: Catalog): Record<string, string> {
   const patient = '{{context.patientId}}';
   const loinc = observationCodes(catalog)
     .map((c) => `${SYSTEM.loinc}|${c}`)
     .join(',');
+  const days = windowDays(catalog);
+  const since = (n: number): string => (n > 0 ? `ge{{today() - ${n} days}}` : '');
+  const observationDate = days.observations > 0 ? `&date=${since(days.observations)}` : '';
+  const authored = days.questionnaires > 0 ? `&authored=${since(days.questionnaires)}` : '';
   return {
     patient: `Patient/${patient}`,
-    observations: `Observation?patient=${patient}&code=${loinc}&_sort=-date&_count=200`,
-    questionnaireResponses: `QuestionnaireResponse?patient=${patient}&status=completed&_sort=-authored&_count=20`,
+    observations: `Observation?patient=${patient}&code=${loinc}${observationDate}&_sort=-date&_count=200`,
+    questionnaireResponses: `QuestionnaireResponse?patient=${patient}&status=completed${authored}&_sort=-authored&_count=20`,
     medicationStatements: `MedicationStatement?patient=${patient}`,
     medicationRequests: `MedicationRequest?patient=${patient}&status=active,on-hold,stopped,completed`,
     conditions: `Condition?patient=${patient}`,

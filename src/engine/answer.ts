@@ -73,7 +73,9 @@ export function answerRequest(
   request: EvaluationRequest,
   options: AnswerOptions,
 ): Answer {
-  const problems = requestProblems(ruleset.catalog, request);
+  // One instant for the whole answer: results are dated, refused and judged stale against it.
+  const asOf = request.asOf ?? options.now().toISOString();
+  const problems = requestProblems(ruleset.catalog, request, asOf);
   if (problems.length > 0)
     return {
       ok: false,
@@ -88,10 +90,10 @@ export function answerRequest(
       },
     };
   const started = process.hrtime.bigint();
-  const model = buildFacts(ruleset.catalog, request);
+  const model = buildFacts(ruleset.catalog, request, asOf);
   const response = evaluateSync(ruleset, model, {
     evaluationId: options.evaluationId ?? randomUUID(),
-    asOf: request.asOf ?? options.now().toISOString(),
+    asOf,
     traceFull: options.traceFull,
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -145,7 +145,7 @@ function findingOut(
   const { id, band, evidenceGrade, message, ruleId, ruleVersion } = base;
   if (source !== null && 'instrument' in source) {
     const score = model.questionnaires.get(source.instrument)?.total;
-    if (score !== undefined)
+    if (score !== undefined && score !== null)
       return band === null
         ? { id, score, evidenceGrade, message, ruleId, ruleVersion }
         : { id, band, score, evidenceGrade, message, ruleId, ruleVersion };

@@ -37,6 +37,8 @@ export function uncoveredDataCodes(checked: CheckedRuleset): Issue[] {
       needed.set(q.itemsMissingCode, `questionnaire ${q.id} raises it (itemsMissingCode)`);
   for (const [code, policy] of catalog.policies.dataHolds)
     needed.set(code, `policy ${policy.id} holds options on it`);
+  const stale = catalog.policies.staleness?.policy;
+  if (stale) needed.set(stale.staleAfter.code, `policy ${stale.id} marks stale results with it`);
   const issues: Issue[] = [];
   for (const [code, why] of needed) {
     if (raised.has(code)) continue;

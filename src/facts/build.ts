@@ -1,19 +1,20 @@
 import type { Catalog } from '../rules/catalog';
-import type { Analyte, VitalName } from '../rules/catalog-types';
+import type { VitalName } from '../rules/catalog-types';
 import { VITALS } from '../rules/catalog-types';
+import { biomarkerFacts } from './biomarkers';
 import { doseFacts } from './doses';
 import type { ResolvedMedication } from './medications';
 import { classStates, resolveAtc } from './medications';
-import type { BiomarkerFact, DataProblem, FactModel, QuestionnaireFact } from './model';
+import type { DataProblem, FactModel, QuestionnaireFact } from './model';
 import { anyModerateOrWorse, bandOf, questionnaireProblems, totalOf } from './questionnaires';
-import { classify, resolveRange } from './ranges';
 import type {
   AgentInput,
-  BiomarkerInput,
   ConditionInput,
   EvaluationRequest,
+  MedicationInput,
 } from './request-types';
-import { convertMass, doseUnitToMass, toCanonical, toSignificant } from './units';
+import { daysToAsOf, instantOf, olderThan, wholeDays } from './time';
+import { convertMass, doseUnitToMass } from './units';
 
 export interface RequestProblem {
   readonly pointer: string;
@@ -22,10 +23,16 @@ export interface RequestProblem {
 
 /**
  * Checks what the JSON Schema cannot: questionnaire arithmetic, duplicate instruments, known
- * local condition ids. An inconsistent request is refused (422), never guessed at.
+ * local condition ids, results dated after `asOf` (default: the request's own), one stop date per
+ * medication. An inconsistent request is refused (422), never guessed at.
  */
-export function requestProblems(catalog: Catalog, request: EvaluationRequest): RequestProblem[] {
+export function requestProblems(
+  catalog: Catalog,
+  request: EvaluationRequest,
+  asOf: string | undefined = request.asOf,
+): RequestProblem[] {
   const problems: RequestProblem[] = [];
+  if (asOf !== undefined) futureProblems(request, asOf, problems);
   const seen = new Set<string>();
   (request.questionnaires ?? []).forEach((q, i) => {
     const def = catalog.questionnaires.get(q.instrument);
@@ -44,39 +51,104 @@ export function requestProblems(catalog: Catalog, request: EvaluationRequest): R
       problems.push({ pointer: `/conditions/${i}/id`, message: `unknown condition id "${c.id}"` });
   });
   (request.medications?.items ?? []).forEach((m, i) => {
+    const at = `/medications/items/${i}`;
     if (m.status === 'active' && m.stoppedDaysAgo !== undefined)
       problems.push({
-        pointer: `/medications/items/${i}/stoppedDaysAgo`,
+        pointer: `${at}/stoppedDaysAgo`,
         message: 'an active medication has no stoppedDaysAgo',
+      });
+    if (m.status === 'active' && m.stoppedOn !== undefined)
+      problems.push({
+        pointer: `${at}/stoppedOn`,
+        message: 'an active medication has no stoppedOn',
+      });
+    if (m.stoppedDaysAgo !== undefined && m.stoppedOn !== undefined)
+      problems.push({
+        pointer: `${at}/stoppedOn`,
+        message: 'give stoppedOn or stoppedDaysAgo, not both',
       });
   });
   return problems;
 }
 
-/** Turns a validated, consistent request into the fact model. Never throws on data: problems become DataProblems. */
-export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactModel {
-  const problems: DataProblem[] = [];
-  const biomarkers = new Map<string, BiomarkerFact>();
-  let urinaryNeurotransmitterSent = false;
+/** A result or stop date after asOf describes a moment that has not happened yet. */
+function futureProblems(
+  request: EvaluationRequest,
+  asOf: string,
+  problems: RequestProblem[],
+): void {
+  // Plain loops, and asOf parsed only when something is dated (this runs for every request).
+  let now: number | undefined;
+  const biomarkers = request.biomarkers ?? [];
+  for (let i = 0; i < biomarkers.length; i += 1) {
+    const at = biomarkers[i]?.collectedAt;
+    if (at === undefined) continue;
+    now ??= instantOf(asOf);
+    if (instantOf(at) > now)
+      problems.push({
+        pointer: `/biomarkers/${i}/collectedAt`,
+        message: `collectedAt ${at} is after asOf ${asOf}`,
+      });
+  }
+  const questionnaires = request.questionnaires ?? [];
+  for (let i = 0; i < questionnaires.length; i += 1) {
+    const at = questionnaires[i]?.completedAt;
+    if (at === undefined) continue;
+    now ??= instantOf(asOf);
+    if (instantOf(at) > now)
+      problems.push({
+        pointer: `/questionnaires/${i}/completedAt`,
+        message: `completedAt ${at} is after asOf ${asOf}`,
+      });
+  }
+  const meds = request.medications?.items ?? [];
+  for (let i = 0; i < meds.length; i += 1) {
+    const on = meds[i]?.stoppedOn;
+    if (on !== undefined && daysToAsOf(on, asOf) < 0)
+      problems.push({
+        pointer: `/medications/items/${i}/stoppedOn`,
+        message: `stoppedOn ${on} is after the date of asOf ${asOf}`,
+      });
+  }
+}
 
-  (request.biomarkers ?? []).forEach((b, i) => {
-    const analyte = catalog.analytes.get(b.analyte);
-    if (!analyte) return;
-    if (analyte.urinaryNeurotransmitter === true) urinaryNeurotransmitterSent = true;
-    // With repeated results for one analyte, the later entry in the list wins.
-    biomarkers.set(analyte.id, biomarkerFact(catalog, analyte, b, `/biomarkers/${i}`, problems));
-  });
+/**
+ * Turns a validated, consistent request into the fact model. Never throws on data: problems
+ * become DataProblems. Results are judged stale against `asOf` (default: the request's own;
+ * answer() passes the one it answers for); without one, no result is judged stale.
+ */
+export function buildFacts(
+  catalog: Catalog,
+  request: EvaluationRequest,
+  asOf: string | undefined = request.asOf,
+): FactModel {
+  const problems: DataProblem[] = [];
+  const now = asOf === undefined ? undefined : instantOf(asOf);
+  const { facts: biomarkers, urinaryNeurotransmitterSent } = biomarkerFacts(
+    catalog,
+    request.biomarkers ?? [],
+    now,
+    problems,
+  );
 
   const questionnaires = new Map<string, QuestionnaireFact>();
+  const staleQuestionnaires = new Set<number>();
   (request.questionnaires ?? []).forEach((q, i) => {
     const def = catalog.questionnaires.get(q.instrument);
     if (!def) return;
+    const pointer = `/questionnaires/${i}`;
+    if (questionnaireStale(catalog, def.id, q.completedAt, now, pointer, problems)) {
+      // Stale is unknown: no score, band or item reaches the rules.
+      staleQuestionnaires.add(i);
+      questionnaires.set(def.id, { total: null, band: null, items: null, pointer });
+      return;
+    }
     const total = q.items !== undefined ? totalOf(def, q.items) : (q.total ?? 0);
     questionnaires.set(def.id, {
       total,
       band: bandOf(def, total),
       items: q.items ?? null,
-      pointer: `/questionnaires/${i}`,
+      pointer,
     });
   });
 
@@ -101,10 +173,11 @@ export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactMo
       });
       return;
     }
+    const stoppedDaysAgo = stoppedDaysAgoOf(m, asOf);
     meds.push({
       atc,
       status: m.status,
-      ...(m.stoppedDaysAgo === undefined ? {} : { stoppedDaysAgo: m.stoppedDaysAgo }),
+      ...(stoppedDaysAgo === undefined ? {} : { stoppedDaysAgo }),
     });
   });
   const supplementsTaken = new Set<string>();
@@ -144,10 +217,18 @@ export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactMo
     });
   });
 
-  // A questionnaire whose items matter one by one (the catalog names the code to raise).
+  // A questionnaire whose items matter one by one (the catalog names the code to raise): sent
+  // as a total alone, or stale, those items are unknown.
   (request.questionnaires ?? []).forEach((q, i) => {
     const code = catalog.questionnaires.get(q.instrument)?.itemsMissingCode;
-    if (code !== undefined && q.items === undefined)
+    if (code === undefined) return;
+    if (staleQuestionnaires.has(i))
+      problems.push({
+        code,
+        pointer: `/questionnaires/${i}/completedAt`,
+        detail: `${q.instrument} is stale: items that matter on their own are unknown today`,
+      });
+    else if (q.items === undefined)
       problems.push({
         code,
         pointer: `/questionnaires/${i}/items`,
@@ -194,50 +275,36 @@ function conditionIds(catalog: Catalog, c: ConditionInput): string[] {
   return ids;
 }
 
-/** One biomarker's fact; what makes it uninterpretable is added to `problems`. */
-function biomarkerFact(
+/** A dated questionnaire older than its window (policy `staleAfter`) is reported. */
+function questionnaireStale(
   catalog: Catalog,
-  analyte: Analyte,
-  b: BiomarkerInput,
+  instrument: string,
+  completedAt: string | undefined,
+  asOf: number | undefined,
   pointer: string,
   problems: DataProblem[],
-): BiomarkerFact {
-  const value = toCanonical(catalog, analyte, b.value, b.unit);
-  if (!value.ok) {
-    problems.push({
-      code: value.problem,
-      pointer: `${pointer}/unit`,
-      detail: `${analyte.id}: unit ${b.unit === undefined ? 'missing' : `"${b.unit}" not usable`}`,
-    });
-    return { status: 'uninterpretable', value: null, ulnMultiple: null, pointer };
-  }
-  if (value.converted)
-    problems.push({
-      code: 'DATA-UNIT-CONVERTED',
-      pointer: `${pointer}/unit`,
-      detail: `${analyte.id} converted to ${catalog.unitFamilies.get(analyte.unitFamily)?.family.canonical ?? ''}`,
-    });
-  const range = resolveRange(catalog, analyte, b);
-  if (!range.ok) {
-    problems.push({
-      code: range.problem,
-      pointer:
-        range.problem === 'DATA-RI-MISSING'
-          ? `${pointer}/referenceRange`
-          : `${pointer}/referenceRange/unit`,
-      detail: `${analyte.id}: no usable reference range`,
-    });
-    return { status: 'uninterpretable', value: value.value, ulnMultiple: null, pointer };
-  }
-  const high = range.range.high;
-  return {
-    status: classify(value.value, range.range),
-    value: value.value,
-    // A ratio of two separately rounded values can land a hair under N (2.99999999999): 9
-    // significant figures keep "exactly 3× ULN" at 3 whatever the unit.
-    ulnMultiple: high !== undefined && high > 0 ? toSignificant(value.value / high, 9) : null,
-    pointer,
-  };
+): boolean {
+  const staleness = catalog.policies.staleness;
+  const days = staleness?.questionnaireDays.get(instrument);
+  if (completedAt === undefined || asOf === undefined || !staleness || days === undefined)
+    return false;
+  const at = instantOf(completedAt);
+  if (!olderThan(at, asOf, days)) return false;
+  const { policy } = staleness;
+  problems.push({
+    code: policy.staleAfter.code,
+    pointer: `${pointer}/completedAt`,
+    detail: `${instrument}: completed ${wholeDays(at, asOf)} days before asOf; window ${days} days (${policy.id} v${policy.version})`,
+  });
+  return true;
+}
+
+/** Days since a stopped medication was stopped, from stoppedDaysAgo or stoppedOn (to asOf's date). */
+function stoppedDaysAgoOf(m: MedicationInput, asOf: string | undefined): number | undefined {
+  if (m.stoppedDaysAgo !== undefined) return m.stoppedDaysAgo;
+  // Without asOf the stop date cannot be placed: undefined counts as still in washout.
+  if (m.stoppedOn === undefined || asOf === undefined) return undefined;
+  return Math.max(0, daysToAsOf(m.stoppedOn, asOf));
 }
 
 function overUpperLimit(catalog: Catalog, agent: AgentInput): boolean | null {

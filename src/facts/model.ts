@@ -18,17 +18,28 @@ export const DETECTED_PROBLEM_CODES = [
   'DATA-MED-UNKNOWN',
   'DATA-MEDS-UNATTESTED',
   'DATA-CONDITION-UNKNOWN',
+  'DATA-DUPLICATE-ANALYTE',
+  'DATA-STALE',
 ] as const;
 
+/**
+ * One analyte's facts: the result that counts (status, value, multiple; uninterpretable and null
+ * when none can count), and the worst of every result sent for it, counted or not (an older
+ * duplicate, an ambiguous or a stale one): what red-flag rules read, so none is lost.
+ */
 export interface BiomarkerFact {
   readonly status: Exclude<BiomarkerStatus, 'absent'>;
   readonly value: number | null;
   readonly ulnMultiple: number | null;
   readonly pointer: string;
+  readonly maxUlnMultiple: number | null;
+  readonly anyHigh: boolean;
+  readonly anyLow: boolean;
 }
 
+/** A questionnaire's scores; all null when it is stale (not interpreted). */
 export interface QuestionnaireFact {
-  readonly total: number;
+  readonly total: number | null;
   readonly band: string | null;
   readonly items: readonly number[] | null;
   readonly pointer: string;

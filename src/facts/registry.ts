@@ -27,6 +27,12 @@ export const MODEL_FACTS: Readonly<Record<string, ModelFactImpl>> = {
   // (an eGFR below 30 matters whatever range the lab printed).
   'biomarker-value': (m, _s, p) => m.biomarkers.get(str(p.analyte))?.value ?? null,
   'biomarker-uln-multiple': (m, _s, p) => m.biomarkers.get(str(p.analyte))?.ulnMultiple ?? null,
+  // Over every result sent, counted or not: red-flag rules read these, so a result that crosses a
+  // threshold raises its flag whatever its order, date or duplicates (fail closed).
+  'biomarker-uln-multiple-max': (m, _s, p) =>
+    m.biomarkers.get(str(p.analyte))?.maxUlnMultiple ?? null,
+  'biomarker-any-high': (m, _s, p) => m.biomarkers.get(str(p.analyte))?.anyHigh ?? false,
+  'biomarker-any-low': (m, _s, p) => m.biomarkers.get(str(p.analyte))?.anyLow ?? false,
   'questionnaire-total': (m, _s, p) => m.questionnaires.get(str(p.instrument))?.total ?? null,
   'questionnaire-band': (m, _s, p) => m.questionnaires.get(str(p.instrument))?.band ?? null,
   'questionnaire-moderate-or-worse': (m) => m.questionnaireModerateOrWorse,

@@ -27,6 +27,7 @@ export interface QuestionnaireInput {
   readonly instrument: string;
   readonly items?: readonly number[];
   readonly total?: number;
+  readonly completedAt?: string;
 }
 
 export interface MedicationInput {
@@ -34,6 +35,8 @@ export interface MedicationInput {
   readonly atc?: string;
   readonly status: 'active' | 'stopped';
   readonly stoppedDaysAgo?: number;
+  /** The calendar date it was stopped (YYYY-MM-DD); days are counted to asOf's date. */
+  readonly stoppedOn?: string;
 }
 
 export type ConditionInput =

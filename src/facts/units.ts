@@ -56,6 +56,14 @@ export function toCanonical(
   };
 }
 
+/**
+ * Whether the analyte's results must be ratios to creatinine: its unit family lists the units that
+ * lack that basis (concentrations, 24-hour amounts), so a result without a unit shows none.
+ */
+export function needsCreatinineBasis(catalog: Catalog, analyte: Analyte): boolean {
+  return (catalog.unitFamilies.get(analyte.unitFamily)?.notNormalised.size ?? 0) > 0;
+}
+
 const MASS_IN_UG: Readonly<Record<MassUnit, number>> = { g: 1e6, mg: 1e3, ug: 1 };
 
 export function doseUnitToMass(unit: DoseUnit): MassUnit {

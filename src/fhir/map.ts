@@ -33,7 +33,7 @@ export interface NativeBody {
     lactating?: boolean;
   };
   biomarkers?: NativeBiomarker[];
-  questionnaires?: { instrument: string; items?: number[]; total?: number }[];
+  questionnaires?: { instrument: string; items?: number[]; total?: number; completedAt?: string }[];
   vitals?: { temperatureC?: number; heartRate?: number; systolic?: number; diastolic?: number };
   medications: {
     attested: boolean;
@@ -151,6 +151,8 @@ interface Score {
   readonly where: string;
   /** The resource (or questionnaire item) the score came from. */
   readonly ref?: string;
+  /** The element that dates it (effectiveDateTime, authored). */
+  readonly dateWhere?: string;
 }
 
 const SPECIMEN_BY_SNOMED: ReadonlyMap<string, NativeBiomarker['specimen']> = new Map([
@@ -298,7 +300,8 @@ class Mapper {
       if (specimen !== undefined) b.specimen = specimen;
       biomarkers.push({ b, at, ref, ptr });
     }
-    // The native request lets the later entry win for one analyte: order by date, oldest first.
+    // Oldest first, for stable pointers; which result counts is the fact layer's (most recent by
+    // collectedAt; undated duplicates are ambiguous).
     biomarkers.sort((x, y) => x.at - y.at);
     if (biomarkers.length > 0) {
       body.biomarkers = biomarkers.map((x) => x.b);
@@ -381,10 +384,12 @@ class Mapper {
       at: number,
       where: string,
       ref: string,
+      dateWhere: string,
     ): void => {
       const m = scores.get(code.instrument) ?? new Map<number, Score>();
       const prev = m.get(code.item);
-      if (prev === undefined || at >= prev.at) m.set(code.item, { value, at, where, ref });
+      if (prev === undefined || at >= prev.at)
+        m.set(code.item, { value, at, where, ref, dateWhere });
       scores.set(code.instrument, m);
     };
     for (const { resource: o, ref } of this.of('Observation')) {
@@ -393,7 +398,14 @@ class Mapper {
       if (!code) continue;
       const scored = scoreOf(o);
       if (scored)
-        put(code, scored.value, effective(o)?.getTime() ?? 0, `${ref}/${scored.field}`, ref);
+        put(
+          code,
+          scored.value,
+          effective(o)?.getTime() ?? 0,
+          `${ref}/${scored.field}`,
+          ref,
+          `${ref}/effectiveDateTime`,
+        );
     }
     for (const { resource: qr, ref } of this.of('QuestionnaireResponse')) {
       if (str(qr.status) === 'entered-in-error') continue;
@@ -410,7 +422,15 @@ class Mapper {
           const answer = obj(arr(item.answer)[0]);
           if (code && answer) {
             const scored = scoreOf(answer);
-            if (scored) put(code, scored.value, at, `${here}/answer/0/${scored.field}`, here);
+            if (scored)
+              put(
+                code,
+                scored.value,
+                at,
+                `${here}/answer/0/${scored.field}`,
+                here,
+                `${ref}/authored`,
+              );
           }
           walk(item.item, here);
         });
@@ -435,8 +455,27 @@ class Mapper {
       const someItems = [...m.keys()].some((k) => k > 0);
       const first = total ?? [...m.values()][0];
       if (first?.ref !== undefined) this.pointers.set(`/questionnaires/${j}`, first.ref);
+      // A questionnaire is as old as its oldest dated answer (fail closed for staleness).
+      const dated = (used: readonly (Score | undefined)[]): Score | undefined =>
+        used
+          .filter((s): s is Score => s !== undefined && s.at > 0)
+          .reduce<Score | undefined>(
+            (old, s) => (old === undefined || s.at < old.at ? s : old),
+            undefined,
+          );
+      const dateOf = (q: (typeof out)[number], oldest: Score | undefined): typeof q => {
+        if (oldest === undefined) return q;
+        if (oldest.dateWhere !== undefined)
+          this.pointers.set(`/questionnaires/${j}/completedAt`, oldest.dateWhere);
+        return { ...q, completedAt: new Date(oldest.at).toISOString() };
+      };
       if (items.length === def.itemCount) {
-        out.push({ instrument, items });
+        out.push(
+          dateOf(
+            { instrument, items },
+            dated([...Array(def.itemCount).keys()].map((k) => m.get(k + 1))),
+          ),
+        );
         itemWhere.forEach((w, k) => {
           this.pointers.set(`/questionnaires/${j}/items/${String(k)}`, w);
         });
@@ -455,7 +494,7 @@ class Mapper {
         continue;
       }
       if (total) {
-        out.push({ instrument, total: total.value });
+        out.push(dateOf({ instrument, total: total.value }, dated([total])));
         this.pointers.set(`/questionnaires/${j}/total`, total.where);
         if (total.ref !== undefined)
           this.pointers.set(`/questionnaires/${j}/items`, `${total.ref}/hasMember`);

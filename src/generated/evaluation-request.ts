@@ -27,6 +27,9 @@ export interface EvaluationRequest {
     };
     specimen?: 'urine' | 'saliva' | 'serum' | 'blood' | 'plasma';
     lab?: Kebab;
+    /**
+     * When the specimen was collected. Older than its analyte group's window in the staleness policy (rules/catalog/policies.yaml) before asOf: DATA-STALE, not interpreted; after asOf: 422 INCONSISTENT-REQUEST; absent: taken as current. Of several results for one analyte the most recent counts (DATA-DUPLICATE-ANALYTE on the others); undated duplicates make the analyte ambiguous.
+     */
     collectedAt?: string;
   }[];
   /**
@@ -39,6 +42,10 @@ export interface EvaluationRequest {
      */
     items?: number[];
     total?: number;
+    /**
+     * When the patient answered it. Older than the instrument's window in the staleness policy (rules/catalog/policies.yaml) before asOf: DATA-STALE, not interpreted; after asOf: 422 INCONSISTENT-REQUEST; absent: taken as current.
+     */
+    completedAt?: string;
   }[];
   /**
    * @maxItems 100
@@ -73,6 +80,10 @@ export interface EvaluationRequest {
       atc?: string;
       status: 'active' | 'stopped';
       stoppedDaysAgo?: number;
+      /**
+       * The calendar date a stopped medication was stopped; the days since are counted from it to the calendar date of asOf. Give it or stoppedDaysAgo, not both (422); a date after asOf is refused (422).
+       */
+      stoppedOn?: string;
     })[];
   };
   /**

@@ -180,6 +180,7 @@ export type Policy = PolicyBase &
     | { readonly confoundOnDataIssue: { readonly codes: readonly string[] } }
     | { readonly noIndication: { readonly code: string; readonly message: string } }
     | { readonly holdWithoutData: HoldWithoutData }
+    | { readonly staleAfter: StaleAfter }
   );
 
 /** One piece of data a hold-without-data policy needs, and when it counts as known. */
@@ -197,6 +198,18 @@ export interface HoldWithoutData {
   readonly code: string;
   readonly holds: HoldScope;
   readonly needs: readonly DataNeed[];
+}
+
+/** Staleness windows (policies.yaml `staleAfter`): per analyte group (by specimen) and per questionnaire. */
+export interface StaleAfter {
+  readonly code: string;
+  readonly analyteGroups: readonly {
+    readonly id: string;
+    readonly specimens: readonly Analyte['specimen'][];
+    readonly days: number;
+  }[];
+  readonly questionnaireDefaultDays: number;
+  readonly questionnaires?: readonly { readonly instrument: string; readonly days: number }[];
 }
 
 export interface FindingPattern {

@@ -54,23 +54,63 @@ export interface CatalogPolicies {
   readonly confounding: ReadonlyMap<string, Extract<Policy, { confoundOnDataIssue: unknown }>>;
   readonly noIndication: Extract<Policy, { noIndication: unknown }> | undefined;
   readonly withoutData: readonly Extract<Policy, { holdWithoutData: unknown }>[];
+  readonly staleness: Staleness | undefined;
 }
 
-export function indexPolicies(policies: readonly Policy[]): CatalogPolicies {
+/** The staleness policy, indexed: the window in days for each analyte and each questionnaire. */
+export interface Staleness {
+  readonly policy: Extract<Policy, { staleAfter: unknown }>;
+  readonly analyteDays: ReadonlyMap<string, number>;
+  readonly questionnaireDays: ReadonlyMap<string, number>;
+}
+
+export function indexPolicies(
+  policies: readonly Policy[],
+  analytes: readonly Analyte[],
+  instruments: readonly string[],
+): CatalogPolicies {
   const redFlagHolds: Extract<Policy, { holdOnRedFlag: unknown }>[] = [];
   const dataHolds = new Map<string, Extract<Policy, { holdOnDataIssue: unknown }>>();
   const confounding = new Map<string, Extract<Policy, { confoundOnDataIssue: unknown }>>();
   let noIndication: Extract<Policy, { noIndication: unknown }> | undefined;
   const withoutData: Extract<Policy, { holdWithoutData: unknown }>[] = [];
+  let staleness: Staleness | undefined;
   for (const p of policies) {
     if ('holdOnRedFlag' in p) redFlagHolds.push(p);
     else if ('holdWithoutData' in p) withoutData.push(p);
     else if ('holdOnDataIssue' in p) dataHolds.set(p.holdOnDataIssue.code, p);
     else if ('confoundOnDataIssue' in p)
       for (const code of p.confoundOnDataIssue.codes) confounding.set(code, p);
+    else if ('staleAfter' in p) staleness ??= indexStaleness(p, analytes, instruments);
     else noIndication ??= p;
   }
-  return { all: policies, redFlagHolds, dataHolds, confounding, noIndication, withoutData };
+  return {
+    all: policies,
+    redFlagHolds,
+    dataHolds,
+    confounding,
+    noIndication,
+    withoutData,
+    staleness,
+  };
+}
+
+function indexStaleness(
+  policy: Extract<Policy, { staleAfter: unknown }>,
+  analytes: readonly Analyte[],
+  instruments: readonly string[],
+): Staleness {
+  const { analyteGroups, questionnaires = [], questionnaireDefaultDays } = policy.staleAfter;
+  const analyteDays = new Map<string, number>();
+  for (const a of analytes) {
+    const group = analyteGroups.find((g) => g.specimens.includes(a.specimen));
+    if (group) analyteDays.set(a.id, group.days);
+  }
+  const listed = new Map(questionnaires.map((q) => [q.instrument, q.days]));
+  const questionnaireDays = new Map(
+    instruments.map((id) => [id, listed.get(id) ?? questionnaireDefaultDays]),
+  );
+  return { policy, analyteDays, questionnaireDays };
 }
 
 function byKey<T, K extends keyof T>(items: readonly T[], key: K): Map<T[K], T> {
@@ -137,6 +177,10 @@ export function indexCatalog(files: CatalogFiles): Catalog {
     findingIds,
     disclaimers: files.disclaimers.disclaimers,
     facts: byKey(files.facts.facts, 'id'),
-    policies: indexPolicies(files.policies.policies),
+    policies: indexPolicies(
+      files.policies.policies,
+      files.analytes.analytes,
+      files.questionnaires.questionnaires.map((q) => q.id),
+    ),
   };
 }

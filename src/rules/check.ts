@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Issue } from '../lib/issue';
 import { normaliseUnit } from '../lib/unit-text';
 import type { Catalog } from './catalog';
-import type { FactDef, ParamCatalog, RuleKind } from './catalog-types';
+import type { FactDef, ParamCatalog, RuleKind, StaleAfter } from './catalog-types';
 import { RULE_KINDS, VITALS } from './catalog-types';
 import { OPERATORS } from './operators';
 import { childrenOf, isLeaf, OUTCOME_FOR_KIND } from './rule-types';
@@ -233,6 +233,7 @@ function checkPolicies(
   const ids = new Set<string>();
   const dataCodes = new Set<string>();
   let noIndication = 0;
+  let staleAfter = 0;
   catalog.files.policies.policies.forEach((policy, i) => {
     const at = ['policies', i];
     if (ids.has(policy.id))
@@ -271,8 +272,19 @@ function checkPolicies(
           });
         });
       });
+    } else if ('staleAfter' in policy) {
+      staleAfter += 1;
+      codeOfKind(policy.staleAfter.code, 'data', [...at, 'staleAfter', 'code']);
+      checkStaleAfter(catalog, policy.staleAfter, [...at, 'staleAfter'], add);
     }
   });
+  if (staleAfter !== 1)
+    add(
+      'POLICY-STALENESS',
+      `exactly one staleAfter policy is needed (found ${staleAfter})`,
+      'policies',
+      ['policies'],
+    );
   if (noIndication !== 1)
     add(
       'POLICY-NO-INDICATION',
@@ -280,6 +292,43 @@ function checkPolicies(
       'policies',
       ['policies'],
     );
+}
+
+/** Every analyte's specimen is in exactly one window group; a listed questionnaire exists, once. */
+function checkStaleAfter(
+  catalog: Catalog,
+  staleAfter: StaleAfter,
+  at: (string | number)[],
+  add: (code: string, message: string, file: string, p: (string | number)[]) => void,
+): void {
+  for (const analyte of catalog.analytes.values()) {
+    const groups = staleAfter.analyteGroups.filter((g) => g.specimens.includes(analyte.specimen));
+    if (groups.length !== 1)
+      add(
+        'POLICY-STALENESS-GROUP',
+        `analyte ${analyte.id} (${analyte.specimen}) is in ${groups.length} staleness groups; exactly one expected`,
+        'policies',
+        [...at, 'analyteGroups'],
+      );
+  }
+  const seen = new Set<string>();
+  (staleAfter.questionnaires ?? []).forEach((q, j) => {
+    if (!catalog.questionnaires.has(q.instrument))
+      add('POLICY-STALENESS-INSTRUMENT', `unknown questionnaire ${q.instrument}`, 'policies', [
+        ...at,
+        'questionnaires',
+        j,
+        'instrument',
+      ]);
+    if (seen.has(q.instrument))
+      add('POLICY-STALENESS-INSTRUMENT', `${q.instrument} has two windows`, 'policies', [
+        ...at,
+        'questionnaires',
+        j,
+        'instrument',
+      ]);
+    seen.add(q.instrument);
+  });
 }
 
 /** Indexes of entries whose id already appeared earlier in the list. */

@@ -329,11 +329,43 @@ export function schemaHeaders(ruleset: Ruleset, rulesDir: string): LintIssue[] {
   return issues;
 }
 
+/**
+ * Biomarker facts that read only the result that counts (the most recent, current one), with the
+ * fact over every result sent that a red flag should read instead (fail closed).
+ */
+const COUNTED_RESULT_FACTS: Readonly<Record<string, string>> = {
+  'biomarker-status': 'biomarker-any-high / biomarker-any-low',
+  'biomarker-uln-multiple': 'biomarker-uln-multiple-max',
+};
+
+/**
+ * A red-flag rule reading a counted-result fact loses a result at its threshold that is an older
+ * duplicate, ambiguous or stale: a warning, with the fact to read instead.
+ */
+export function redFlagCountedResults(rule: RuleDef, at: Locate): LintIssue[] {
+  if (rule.kind !== 'red-flag' || rule.status !== 'active') return [];
+  const issues: LintIssue[] = [];
+  walk(rule.when, ['when'], (node, p) => {
+    if (!isLeaf(node)) return;
+    const instead = COUNTED_RESULT_FACTS[node.fact];
+    if (instead === undefined) return;
+    issues.push({
+      ...at(rule, p),
+      severity: 'warning',
+      code: 'RULE-REDFLAG-COUNTED-RESULT',
+      message: `${rule.id}: ${describeFact(node)} reads only the result that counts; a red flag should read ${instead} (every result sent, fail closed)`,
+    });
+  });
+  return issues;
+}
+
 /** Every lint of the loaded ruleset that needs no regression cases. */
 export function lintRuleset(ruleset: Ruleset, at: Locate, rulesDir: string): LintIssue[] {
+  const live = ruleset.rules.filter((r) => r.status !== 'retired');
   return [
     ...schemaHeaders(ruleset, rulesDir),
-    ...ruleset.rules.filter((r) => r.status !== 'retired').flatMap((r) => contradictions(r, at)),
+    ...live.flatMap((r) => contradictions(r, at)),
     ...retiredReferences(ruleset, at),
+    ...live.flatMap((r) => redFlagCountedResults(r, at)),
   ];
 }

@@ -149,8 +149,12 @@ describe('GET /cds-services (discovery)', () => {
       expect(s.prefetch.patient).toBe('Patient/{{context.patientId}}');
       expect(s.prefetch.observations).toContain(`${SYSTEM.loinc}|44260-8`);
       expect(s.prefetch.observations).toContain(`${SYSTEM.loinc}|82810-3`);
+      // Only the spec's tokens: the patient id and relative dates (CDS Hooks 2.0, STU).
       for (const t of Object.values(s.prefetch))
-        expect(t).not.toMatch(/\{\{(?!context\.patientId\}\})/);
+        expect(t).not.toMatch(/\{\{(?!context\.patientId\}\}|today\(\) - \d+ days\}\})/);
+      // Limited to the staleness windows of policy.staleness (90 days labs, 30 questionnaires).
+      expect(s.prefetch.observations).toContain('&date=ge{{today() - 90 days}}&');
+      expect(s.prefetch.questionnaireResponses).toContain('&authored=ge{{today() - 30 days}}&');
     }
   });
 });
@@ -330,6 +334,14 @@ describe('POST /cds-services/{id}', () => {
       expect(stub.calls.length).toBeGreaterThanOrEqual(7 + 4);
       expect(stub.calls.every((c) => c.authorization === `Bearer ${token}`)).toBe(true);
       expect(stub.calls.some((c) => c.path.includes('_page=4'))).toBe(true);
+      // The relative date is filled with the call's date (NOW 2026-01-15 − 90 / 30 days).
+      expect(
+        stub.calls.some(
+          (c) => c.path.startsWith('/Observation?') && c.path.includes('date=ge2025-10-17&'),
+        ),
+      ).toBe(true);
+      expect(stub.calls.some((c) => c.path.includes('authored=ge2025-12-16&'))).toBe(true);
+      expect(stub.calls.every((c) => !c.path.includes('%7B') && !c.path.includes('{'))).toBe(true);
       const viaServer = (res.body as CdsBody).extension['org.neurotransmitter-cds.evaluation']!;
       const viaPrefetch = (
         (await call(PV, hookRequest('patient-view', {}, fullPrefetch({ observations }))))

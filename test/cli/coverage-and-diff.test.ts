@@ -22,9 +22,9 @@ describe('ntcds coverage', () => {
     );
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe(
-      'Rule coverage: 100.0% (14/14 active rules fire in at least one of 8 cases)',
+      'Rule coverage: 100.0% (16/16 active rules fire in at least one of 9 cases)',
     );
-    expect(lines[1]).toBe('Condition coverage: 100.0% (14/14 leaves seen both true and false)');
+    expect(lines[1]).toBe('Condition coverage: 100.0% (16/16 leaves seen both true and false)');
     expect(r.stdout).toContain(
       '✓ red-flag.pheochromocytoma  fired in 1 case; conditions 1/1 both ways',
     );
@@ -39,7 +39,7 @@ describe('ntcds coverage', () => {
       'Rule coverage: 100.0%',
     );
     const json = JSON.parse(fs.readFileSync(path.join(out, 'coverage.json'), 'utf8'));
-    expect(json.summary).toMatchObject({ rules: 14, rulesCovered: 14, cases: 8 });
+    expect(json.summary).toMatchObject({ rules: 16, rulesCovered: 16, cases: 9 });
     expect(r.code).toBe(0);
   });
 
@@ -48,9 +48,9 @@ describe('ntcds coverage', () => {
       ['coverage', '--rules', fixtureRules(), '--cases', casesWithout('02-'), '--out', tempDir()],
       FIXTURES,
     );
-    expect(r.stdout).toContain('Condition coverage: 92.9% (13/14 leaves seen both true and false)');
+    expect(r.stdout).toContain('Condition coverage: 93.8% (15/16 leaves seen both true and false)');
     expect(r.stdout).toMatch(
-      /\S*red-flags\/pheochromocytoma\.yaml:15:11 {2}never true: biomarker-uln-multiple\(analyte=normetanephrine\) ≥ 3/,
+      /\S*red-flags\/pheochromocytoma\.yaml:15:11 {2}never true: biomarker-uln-multiple-max\(analyte=normetanephrine\) ≥ 3/,
     );
   });
 
@@ -59,7 +59,7 @@ describe('ntcds coverage', () => {
       ['coverage', '--rules', fixtureRules(), '--cases', casesWithout('02-'), '--out', tempDir()],
       FIXTURES,
     );
-    expect(r.stdout).toContain('Rule coverage: 92.9% (13/14 active rules');
+    expect(r.stdout).toContain('Rule coverage: 93.8% (15/16 active rules');
     expect(r.stdout).toMatch(
       /\S*red-flags\/pheochromocytoma\.yaml:3:5 {2}RULE-UNCOVERED {2}red-flag\.pheochromocytoma: no regression case fires this active rule/,
     );
@@ -79,7 +79,7 @@ describe('ntcds diff', () => {
     expect(r.code).toBe(0);
     const body = JSON.parse(r.stdout);
     expect(body.ruleChanges).toEqual([{ id: 'red-flag.pheochromocytoma', change: 'v1 → v2' }]);
-    expect(body.population).toEqual({ regressionCases: 8, synthetic: 300, seed: 1 });
+    expect(body.population).toEqual({ regressionCases: 9, synthetic: 300, seed: 1 });
     const regression = body.cases.filter((c: { source: string }) => c.source === 'regression');
     expect(regression).toEqual([
       {
@@ -105,7 +105,7 @@ describe('ntcds diff', () => {
     );
     expect(r.stdout).toContain('Rules changed (1):\n  red-flag.pheochromocytoma: v1 → v2');
     expect(r.stdout).toContain(
-      'Outcomes changed: 1 of 8 regression cases, 0 of 0 synthetic patients (seed 1)',
+      'Outcomes changed: 1 of 9 regression cases, 0 of 0 synthetic patients (seed 1)',
     );
     expect(r.stdout).toContain(
       '▸ red-flag.pheochromocytoma [v1 → v2]: 1 regression case, 0 synthetic',

@@ -31,6 +31,8 @@ const DATA_CHECKS = [
   'medications.yaml',
   'phq9-item9.yaml',
   'condition-unknown.yaml',
+  'time.yaml',
+  'duplicate.yaml',
 ];
 
 /**

@@ -17,7 +17,8 @@ describe('ntcds test', () => {
       '✓ 06-unattested-medications',
       '✓ 07-data-checks-units-and-range',
       '✓ 08-data-checks-medication-and-item9',
-      '8 passed, 0 failed',
+      '✓ 09-data-checks-stale-and-duplicate',
+      '9 passed, 0 failed',
     ]);
     expect(r.code).toBe(0);
   });

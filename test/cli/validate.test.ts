@@ -22,7 +22,7 @@ describe('ntcds validate', () => {
   it('when the ruleset, its lock and its cases agree, then it exits 0 with no problems', async () => {
     const r = await validate(fixtureRules());
     expect(r.stdout).toContain('✓ ntcds-core');
-    expect(r.stdout).toContain('(14 rules): no problems');
+    expect(r.stdout).toContain('(16 rules): no problems');
     expect(lines(r.stdout)).toEqual([]);
     expect(r.code).toBe(0);
   });
@@ -56,7 +56,7 @@ describe('ntcds validate', () => {
     expect(first.code).toBe(1);
 
     const update = await validate(rules, '--update-lock');
-    expect(update.stdout).toContain('wrote ruleset.lock (14 rules)');
+    expect(update.stdout).toContain('wrote ruleset.lock (16 rules)');
     expect(update.code).toBe(0);
     const lock = JSON.parse(fs.readFileSync(path.join(rules, 'ruleset.lock'), 'utf8'));
     expect(lock.rules['red-flag.pheochromocytoma'].version).toBe(2);

@@ -146,6 +146,7 @@ export function nativeToFhir(
           subject,
           code: { coding: [{ system: SYSTEM.loinc, code: def.itemLoinc?.[k] }] },
           valueInteger: v,
+          ...(qn.completedAt === undefined ? {} : { effectiveDateTime: qn.completedAt }),
         });
       });
     } else if (typeof qn.total === 'number') {
@@ -156,6 +157,7 @@ export function nativeToFhir(
         subject,
         code: { coding: [totalCode] },
         valueInteger: qn.total,
+        ...(qn.completedAt === undefined ? {} : { effectiveDateTime: qn.completedAt }),
       });
     } else return undefined;
   }
@@ -226,7 +228,9 @@ export function nativeToFhir(
       },
       ...(typeof m.stoppedDaysAgo === 'number'
         ? { effectivePeriod: { end: minusDays(asOf, m.stoppedDaysAgo) } }
-        : {}),
+        : typeof m.stoppedOn === 'string'
+          ? { effectivePeriod: { end: m.stoppedOn } }
+          : {}),
     });
   }
   for (const [i, s] of list(request.supplements).entries()) {

@@ -34,6 +34,8 @@ beforeAll(() => {
     'medications.yaml',
     'phq9-item9.yaml',
     'condition-unknown.yaml',
+    'time.yaml',
+    'duplicate.yaml',
   ])
     fs.copyFileSync(path.join(RULES_DIR, 'data', name), path.join(base, 'data', name));
 });
