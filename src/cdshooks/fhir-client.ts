@@ -10,6 +10,8 @@ export interface FhirFetchOptions {
   readonly timeoutMs: number;
   /** Allow a plain-http fhirServer (tests and development on loopback). */
   readonly allowHttp: boolean;
+  /** The FHIR base URLs this service may read from (CDS_FHIR_SERVERS); none: no server is usable. */
+  readonly allowList: readonly string[];
   readonly maxPages?: number;
 }
 
@@ -35,16 +37,41 @@ export function fillTemplate(
   return missing.length > 0 ? undefined : filled;
 }
 
-export function usableServer(fhirServer: string, allowHttp: boolean): URL | undefined {
+/** A URL as a base: a trailing slash on the path, so `new URL(query, base)` stays under it. */
+function asBase(text: string): URL | undefined {
   let url: URL;
   try {
-    url = new URL(fhirServer.endsWith('/') ? fhirServer : `${fhirServer}/`);
+    url = new URL(text.endsWith('/') ? text : `${text}/`);
   } catch {
     return undefined;
   }
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && allowHttp) return url;
-  return undefined;
+  // A base with credentials, a query or a fragment is not a FHIR base URL.
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
+    return undefined;
+  return url;
+}
+
+/**
+ * Where the URL a CDS client names may be read from: an https URL (http only when allowed, for
+ * loopback development and tests) equal to, or under, one of the allow-listed bases. Any other
+ * server is not usable, so the service never sends requests (and the client's token) to a host
+ * its operator did not list.
+ */
+export function usableServer(
+  fhirServer: string,
+  allowHttp: boolean,
+  allowList: readonly string[],
+): URL | undefined {
+  const url = asBase(fhirServer);
+  if (!url) return undefined;
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowHttp)) return undefined;
+  const listed = allowList.some((entry) => {
+    const base = asBase(entry);
+    return (
+      base !== undefined && base.origin === url.origin && url.pathname.startsWith(base.pathname)
+    );
+  });
+  return listed ? url : undefined;
 }
 
 async function getJson(url: URL, o: FhirFetchOptions): Promise<unknown> {
@@ -72,7 +99,7 @@ async function getJson(url: URL, o: FhirFetchOptions): Promise<unknown> {
 
 /** One prefetch query (relative to the server) read in full: a resource, or all Bundle pages. */
 export async function fetchQuery(query: string, o: FhirFetchOptions): Promise<unknown[]> {
-  const base = usableServer(o.fhirServer, o.allowHttp);
+  const base = usableServer(o.fhirServer, o.allowHttp, o.allowList);
   if (!base) throw new FhirUnavailable('fhirServer is not a usable URL');
   const out: unknown[] = [];
   let url: URL | undefined = new URL(query, base);

@@ -21,6 +21,8 @@ export interface CdsCallDeps {
   readonly now: () => Date;
   readonly fhirTimeoutMs: number;
   readonly allowHttpFhirServer: boolean;
+  /** FHIR base URLs the service may read from (CDS_FHIR_SERVERS). */
+  readonly fhirServers: readonly string[];
   /** The service's own base URL (for rule links on cards). */
   readonly baseUrl: string;
 }
@@ -144,10 +146,16 @@ async function gather(
   }
   if (missing.length === 0) return data;
   const server = isText(body.fhirServer) ? body.fhirServer : undefined;
-  if (server === undefined || !usableServer(server, deps.allowHttpFhirServer))
+  if (server === undefined)
     return outcome(
       'not-found',
-      `Prefetch ${missing.map(([k]) => k).join(', ')} missing and no usable fhirServer to read it from.`,
+      `Prefetch ${missing.map(([k]) => k).join(', ')} missing and no fhirServer to read it from.`,
+    );
+  if (!usableServer(server, deps.allowHttpFhirServer, deps.fhirServers))
+    return outcome(
+      'forbidden',
+      `Prefetch ${missing.map(([k]) => k).join(', ')} missing and fhirServer is not usable: ` +
+        'it must be an https URL under a FHIR base URL this service is configured to read from.',
     );
   const auth = isObject(body.fhirAuthorization) ? body.fhirAuthorization : {};
   const context = isObject(body.context) ? body.context : {};
@@ -163,6 +171,7 @@ async function gather(
           ...(isText(auth.access_token) ? { accessToken: auth.access_token } : {}),
           timeoutMs: deps.fhirTimeoutMs,
           allowHttp: deps.allowHttpFhirServer,
+          allowList: deps.fhirServers,
         });
       }),
     );
