@@ -4,7 +4,13 @@ import { VITALS } from '../rules/catalog-types';
 import type { ResolvedMedication } from './medications';
 import { classStates, resolveAtc } from './medications';
 import type { BiomarkerFact, DataProblem, FactModel, QuestionnaireFact } from './model';
-import { bandOf, questionnaireProblems, totalOf } from './questionnaires';
+import {
+  bandOf,
+  itemsByNumber,
+  questionnaireProblems,
+  totalOf,
+  unknownKeyItems,
+} from './questionnaires';
 import { classify, resolveRange } from './ranges';
 import type { AgentInput, BiomarkerInput, EvaluationRequest } from './request-types';
 import { convertMass, doseUnitToMass, toCanonical, toSignificant } from './units';
@@ -30,7 +36,7 @@ export function requestProblems(catalog: Catalog, request: EvaluationRequest): R
         message: `${q.instrument} is sent twice`,
       });
     seen.add(q.instrument);
-    for (const p of questionnaireProblems(def, q.items, q.total))
+    for (const p of questionnaireProblems(def, q.items, q.total, q.answers))
       problems.push({ pointer: `/questionnaires/${i}${p.path}`, message: p.message });
   });
   (request.conditions ?? []).forEach((c, i) => {
@@ -65,11 +71,12 @@ export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactMo
   (request.questionnaires ?? []).forEach((q, i) => {
     const def = catalog.questionnaires.get(q.instrument);
     if (!def) return;
-    const total = q.items !== undefined ? totalOf(def, q.items) : (q.total ?? 0);
+    // Answers to some items give no total: it stays unknown unless it was sent.
+    const total = q.items !== undefined ? totalOf(def, q.items) : (q.total ?? null);
     questionnaires.set(def.id, {
       total,
-      band: bandOf(def, total),
-      items: q.items ?? null,
+      band: total === null ? null : bandOf(def, total),
+      items: itemsByNumber(def, q.items, q.answers),
       pointer: `/questionnaires/${i}`,
     });
   });
@@ -137,14 +144,17 @@ export function buildFacts(catalog: Catalog, request: EvaluationRequest): FactMo
     });
   });
 
-  // A questionnaire whose items matter one by one (the catalog names the code to raise).
+  // A questionnaire with items that matter one by one (the catalog names them and the code).
   (request.questionnaires ?? []).forEach((q, i) => {
-    const code = catalog.questionnaires.get(q.instrument)?.itemsMissingCode;
-    if (code !== undefined && q.items === undefined)
+    const def = catalog.questionnaires.get(q.instrument);
+    const code = def?.itemsMissingCode;
+    if (def === undefined || code === undefined || q.items !== undefined) return;
+    const unknown = unknownKeyItems(def, itemsByNumber(def, q.items, q.answers));
+    if (unknown.length > 0)
       problems.push({
         code,
-        pointer: `/questionnaires/${i}/items`,
-        detail: `${q.instrument} total without items: items that matter on their own are unknown`,
+        pointer: `/questionnaires/${i}/${q.answers === undefined ? 'items' : 'answers'}`,
+        detail: `${q.instrument} without item ${unknown.join(', ')}: items that matter on their own are unknown`,
       });
   });
 

@@ -27,6 +27,8 @@ export interface QuestionnaireInput {
   readonly instrument: string;
   readonly items?: readonly number[];
   readonly total?: number;
+  /** Single items known on their own (item number from 1); the others stay unknown. */
+  readonly answers?: readonly { readonly item: number; readonly value: number }[];
 }
 
 export interface MedicationInput {

@@ -33,7 +33,12 @@ export interface NativeBody {
     lactating?: boolean;
   };
   biomarkers?: NativeBiomarker[];
-  questionnaires?: { instrument: string; items?: number[]; total?: number }[];
+  questionnaires?: {
+    instrument: string;
+    items?: number[];
+    total?: number;
+    answers?: { item: number; value: number }[];
+  }[];
   vitals?: { temperatureC?: number; heartRate?: number; systolic?: number; diastolic?: number };
   medications: {
     attested: boolean;
@@ -443,15 +448,23 @@ class Mapper {
         if (total) this.pointers.set(`/questionnaires/${j}/total`, total.where);
         continue;
       }
-      if (someItems && (instrument === 'phq-9' && m.has(9) ? true : total === undefined)) {
-        // Some items without the others: the native request holds all items or a total, and
-        // dropping a known PHQ-9 item 9 would hide a self-harm answer, so this is refused.
-        const where = [...m.entries()].find(([k]) => k > 0)?.[1].where ?? instrument;
-        this.errors.push({
-          pointer: where,
-          code: 'incomplete-questionnaire',
-          message: `${def.name}: ${String([...m.keys()].filter((k) => k > 0).length)} of ${String(def.itemCount)} items; send every item (LOINC ${(def.itemLoinc ?? []).join(', ')}) or, without item 9, the total only`,
+      if (someItems) {
+        // Some items without the others (PHQ-9 item 9 recorded on its own, say): the known ones
+        // go as answers; the others stay unknown, and no total is made up from them.
+        const known = [...m.entries()]
+          .filter(([k]) => k > 0 && k <= def.itemCount)
+          .sort(([a], [b]) => a - b);
+        out.push({
+          instrument,
+          answers: known.map(([item, s]) => ({ item, value: s.value })),
+          ...(total ? { total: total.value } : {}),
         });
+        known.forEach(([, s], k) => {
+          if (s.ref !== undefined)
+            this.pointers.set(`/questionnaires/${j}/answers/${String(k)}`, s.ref);
+          this.pointers.set(`/questionnaires/${j}/answers/${String(k)}/value`, s.where);
+        });
+        if (total) this.pointers.set(`/questionnaires/${j}/total`, total.where);
         continue;
       }
       if (total) {

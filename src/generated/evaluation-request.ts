@@ -39,6 +39,19 @@ export interface EvaluationRequest {
      */
     items?: number[];
     total?: number;
+    /**
+     * Answers to single items when the whole items[] is not known (PHQ-9 item 9 recorded on its own, say): each item number once, with or without a total. The other items stay unknown; no total is derived from answers.
+     *
+     * @minItems 1
+     * @maxItems 50
+     */
+    answers?: {
+      /**
+       * Item number, 1 for the first item.
+       */
+      item: number;
+      value: number;
+    }[];
   }[];
   /**
    * @maxItems 100

@@ -148,16 +148,36 @@ export function nativeToFhir(
           valueInteger: v,
         });
       });
-    } else if (typeof qn.total === 'number') {
-      add({
-        resourceType: 'Observation',
-        id: `q${String(i)}`,
-        status: 'final',
-        subject,
-        code: { coding: [totalCode] },
-        valueInteger: qn.total,
-      });
-    } else return undefined;
+    } else {
+      const answers = Array.isArray(qn.answers)
+        ? (qn.answers as { item: number; value: number }[])
+        : [];
+      if (typeof qn.total !== 'number' && answers.length === 0) return undefined;
+      // Items 1..n alone read as a short form (PHQ-2) in FHIR: not the same request.
+      const leading = answers.every((a) => a.item <= answers.length);
+      if (typeof qn.total !== 'number' && leading) return undefined;
+      if (typeof qn.total === 'number')
+        add({
+          resourceType: 'Observation',
+          id: `q${String(i)}`,
+          status: 'final',
+          subject,
+          code: { coding: [totalCode] },
+          valueInteger: qn.total,
+        });
+      for (const a of answers) {
+        const code = def.itemLoinc?.[a.item - 1];
+        if (code === undefined) return undefined;
+        add({
+          resourceType: 'Observation',
+          id: `q${String(i)}a${String(a.item)}`,
+          status: 'final',
+          subject,
+          code: { coding: [{ system: SYSTEM.loinc, code }] },
+          valueInteger: a.value,
+        });
+      }
+    }
   }
 
   const vitals = rec(request.vitals);

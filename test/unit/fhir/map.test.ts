@@ -248,16 +248,19 @@ describe('FHIR R4 → native request (src/fhir/map.ts)', () => {
     },
   );
 
-  it('when PHQ-9 item 9 comes without the other items, then the mapping is refused with its location', () => {
-    const m = mapFhir(
-      catalog,
-      bundle(obs('i9', '44260-8', { valueInteger: 2 }), obs('t', '44261-6', { valueInteger: 5 })),
-      {
-        asOf,
-      },
+  it('when PHQ-9 item 9 comes without the other items, then it maps to answers (no item made up) with its location', () => {
+    const m = mapped(
+      obs('i9', '44260-8', { valueInteger: 2 }),
+      obs('t', '44261-6', { valueInteger: 5 }),
     );
-    expect(m.ok).toBe(false);
-    if (!m.ok) expect(m.errors[0]?.pointer).toBe('Observation/i9/valueInteger');
+    expect(m.body.questionnaires).toEqual([
+      { instrument: 'phq-9', answers: [{ item: 9, value: 2 }], total: 5 },
+    ]);
+    expect(m.pointers.toFhir('/questionnaires/0/answers/0/value')).toBe(
+      'Observation/i9/valueInteger',
+    );
+    expect(m.pointers.toFhir('/questionnaires/0/answers/0')).toBe('Observation/i9');
+    expect(m.pointers.toFhir('/questionnaires/0/total')).toBe('Observation/t/valueInteger');
   });
 
   it('when the input is not FHIR, then the mapping is refused', () => {
@@ -300,7 +303,7 @@ describe('FHIR R4 → native request (src/fhir/map.ts)', () => {
                 resourceType: 'MedicationRequest',
                 id: 'd2',
                 status: 'draft',
-                medicationCodeableConcept: { coding: [{ system: SYSTEM.rxnorm, code: '8123' }] },
+                medicationCodeableConcept: { coding: [{ system: SYSTEM.rxnorm, code: '190376' }] },
               },
             },
           ],
@@ -310,7 +313,7 @@ describe('FHIR R4 → native request (src/fhir/map.ts)', () => {
     expect(m.ok).toBe(true);
     if (!m.ok) return;
     expect(m.body.requested).toEqual(['st-johns-wort']);
-    expect(m.body.medications.items).toEqual([{ atc: 'N06AF03', status: 'active' }]);
+    expect(m.body.medications.items).toEqual([{ atc: 'J01XX08', status: 'active' }]);
     expect(m.drafts.map((d) => d.resourceId)).toEqual([
       'MedicationRequest/d1',
       'MedicationRequest/d2',
