@@ -141,7 +141,10 @@ async function gather(
   const missing: [string, string][] = [];
   for (const [key, template] of Object.entries(templates)) {
     const value = prefetch[key];
-    if (isObject(value)) data.push(value);
+    // CDS Hooks 2.0: `null` is a key the client satisfied with no data (nothing to read); an
+    // OperationOutcome is one it failed to fetch, so the data is still missing, not absent.
+    if (value === null && key in prefetch) continue;
+    if (isObject(value) && value.resourceType !== 'OperationOutcome') data.push(value);
     else missing.push([key, template]);
   }
   if (missing.length === 0) return data;

@@ -311,6 +311,63 @@ describe('POST /cds-services/{id}', () => {
     },
   );
 
+  it('when a prefetch key is null (the client has no such data), then it counts as answered: 200, not 412', async () => {
+    const res = await call(
+      PV,
+      hookRequest('patient-view', {}, { ...fullPrefetch(), medicationList: null }),
+    );
+    expect(res.status).toBe(200);
+    const ext = (res.body as CdsBody).extension['org.neurotransmitter-cds.evaluation']!;
+    // No medication List: the list is not attested, so interaction agents are held.
+    expect((ext.dataIssues as { code: string }[]).map((d) => d.code)).toContain(
+      'DATA-MEDS-UNATTESTED',
+    );
+  });
+
+  const failedFetch = {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: 'timeout', diagnostics: 'search timed out' }],
+  };
+
+  it('when a prefetch key holds an OperationOutcome (the client failed to fetch it) and there is no fhirServer, then 412, never an answer without that data', async () => {
+    const res = await request(app)
+      .post(PV)
+      .send(hookRequest('patient-view', {}, { ...fullPrefetch(), observations: failedFetch }));
+    expect(res.status).toBe(412);
+    expect((res.body as { issue: { diagnostics: string }[] }).issue[0]?.diagnostics).toMatch(
+      /observations/,
+    );
+  });
+
+  it('when a prefetch key holds an OperationOutcome and a listed fhirServer is given, then that key is read from the server', async () => {
+    const token = 'refetch-token';
+    const stub = await startStubFhir([patient, ...item9(3)], token);
+    try {
+      const res = await call(
+        PV,
+        {
+          ...hookRequest('patient-view', {}, { ...fullPrefetch(), observations: failedFetch }),
+          fhirServer: stub.url,
+          fhirAuthorization: {
+            access_token: token,
+            token_type: 'Bearer',
+            expires_in: 300,
+            scope: 'patient/*.read',
+            subject: 'cds',
+          },
+        },
+        cdsApp({ fhirServers: [stub.url] }).app,
+      );
+      expect(res.status).toBe(200);
+      expect(stub.calls.length).toBeGreaterThan(0);
+      expect(stub.calls.every((c) => c.path.startsWith('/Observation'))).toBe(true);
+      const ext = (res.body as CdsBody).extension['org.neurotransmitter-cds.evaluation']!;
+      expect((ext.redFlags as { code: string }[]).map((f) => f.code)).toContain('RF-SI-HIGH');
+    } finally {
+      await stub.close();
+    }
+  });
+
   it('when there is neither prefetch nor fhirServer, then 412', async () => {
     const res = await request(app).post(PV).send(hookRequest('patient-view', {}));
     expect(res.status).toBe(412);
