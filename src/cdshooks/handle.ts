@@ -129,6 +129,24 @@ function userTokens(userId: unknown): Record<string, string> {
   return m?.[1] !== undefined && m[2] !== undefined ? { [`user${m[1]}Id`]: m[2] } : {};
 }
 
+/**
+ * A prefetch value that reports the client's failure to fetch it: an OperationOutcome, or a
+ * search Bundle carrying one with an error (CDS Hooks 2.0: errors are sent as OperationOutcomes).
+ */
+function fetchFailed(value: Json): boolean {
+  const isError = (r: unknown): boolean =>
+    isObject(r) &&
+    r.resourceType === 'OperationOutcome' &&
+    Array.isArray(r.issue) &&
+    r.issue.some((i) => isObject(i) && (i.severity === 'error' || i.severity === 'fatal'));
+  if (value.resourceType === 'OperationOutcome') return true;
+  return (
+    value.resourceType === 'Bundle' &&
+    Array.isArray(value.entry) &&
+    value.entry.some((e) => isObject(e) && isError(e.resource))
+  );
+}
+
 /** The prefetch values, with what the client did not send read from its FHIR server. */
 async function gather(
   deps: CdsCallDeps,
@@ -144,7 +162,7 @@ async function gather(
     // CDS Hooks 2.0: `null` is a key the client satisfied with no data (nothing to read); an
     // OperationOutcome is one it failed to fetch, so the data is still missing, not absent.
     if (value === null && key in prefetch) continue;
-    if (isObject(value) && value.resourceType !== 'OperationOutcome') data.push(value);
+    if (isObject(value) && !fetchFailed(value)) data.push(value);
     else missing.push([key, template]);
   }
   if (missing.length === 0) return data;

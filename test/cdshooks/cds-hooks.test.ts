@@ -329,15 +329,21 @@ describe('POST /cds-services/{id}', () => {
     issue: [{ severity: 'error', code: 'timeout', diagnostics: 'search timed out' }],
   };
 
-  it('when a prefetch key holds an OperationOutcome (the client failed to fetch it) and there is no fhirServer, then 412, never an answer without that data', async () => {
-    const res = await request(app)
-      .post(PV)
-      .send(hookRequest('patient-view', {}, { ...fullPrefetch(), observations: failedFetch }));
-    expect(res.status).toBe(412);
-    expect((res.body as { issue: { diagnostics: string }[] }).issue[0]?.diagnostics).toMatch(
-      /observations/,
-    );
-  });
+  it.each([
+    ['an OperationOutcome', failedFetch],
+    ['a search Bundle with an error OperationOutcome', searchset(failedFetch)],
+  ])(
+    'when a prefetch key holds %s (the client failed to fetch it) and there is no fhirServer, then 412, never an answer without that data',
+    async (_name, observations) => {
+      const res = await request(app)
+        .post(PV)
+        .send(hookRequest('patient-view', {}, { ...fullPrefetch(), observations }));
+      expect(res.status).toBe(412);
+      expect((res.body as { issue: { diagnostics: string }[] }).issue[0]?.diagnostics).toMatch(
+        /observations/,
+      );
+    },
+  );
 
   it('when a prefetch key holds an OperationOutcome and a listed fhirServer is given, then that key is read from the server', async () => {
     const token = 'refetch-token';
