@@ -36,9 +36,11 @@ export function observationCodes(catalog: Catalog): string[] {
 /** Prefetch templates in the CDS Hooks token syntax, for everything the rules read. */
 export function prefetchTemplates(catalog: Catalog): Record<string, string> {
   const patient = '{{context.patientId}}';
-  const loinc = observationCodes(catalog)
-    .map((c) => `${SYSTEM.loinc}|${c}`)
-    .join(',');
+  const loinc = [
+    ...observationCodes(catalog).map((c) => `${SYSTEM.loinc}|${c}`),
+    // Symptom severities, recorded in the service's own code system (no standard one fits).
+    ...[...catalog.symptoms].sort().map((id) => `${SYSTEM.symptom}|${id}`),
+  ].join(',');
   return {
     patient: `Patient/${patient}`,
     observations: `Observation?patient=${patient}&code=${loinc}&_sort=-date&_count=200`,

@@ -39,6 +39,7 @@ export interface NativeBody {
     total?: number;
     answers?: { item: number; value: number }[];
   }[];
+  symptoms?: { id: string; severity: number }[];
   vitals?: { temperatureC?: number; heartRate?: number; systolic?: number; diastolic?: number };
   medications: {
     attested: boolean;
@@ -191,6 +192,7 @@ class Mapper {
     this.patient(body);
     this.observations(body);
     this.questionnaires(body);
+    this.symptoms(body);
     this.conditions(body);
     this.medications(body);
     const drafts = this.drafts(body, collectResources(draftOrders));
@@ -475,6 +477,35 @@ class Mapper {
       }
     }
     if (out.length > 0) body.questionnaires = out;
+  }
+
+  /**
+   * Symptom severities: Observations coded in the service's symptom code system (code = catalog
+   * symptom id) with an integer value 0-3; the latest per symptom counts. A value that is not a
+   * severity goes through as it is, so the request validator refuses it with its FHIR location.
+   */
+  private symptoms(body: NativeBody): void {
+    const latest = new Map<string, Score>();
+    for (const { resource: o, ref } of this.of('Observation')) {
+      if (SKIPPED_OBSERVATION.has(str(o.status) ?? '')) continue;
+      const id = codings(o.code).codings.find(
+        (c) =>
+          c.system === SYSTEM.symptom && c.code !== undefined && this.catalog.symptoms.has(c.code),
+      )?.code;
+      if (id === undefined) continue;
+      const scored = scoreOf(o);
+      if (!scored) continue;
+      const at = effective(o)?.getTime() ?? 0;
+      const prev = latest.get(id);
+      if (prev === undefined || at >= prev.at)
+        latest.set(id, { value: scored.value, at, where: `${ref}/${scored.field}`, ref });
+    }
+    if (latest.size === 0) return;
+    body.symptoms = [...latest].map(([id, s]) => ({ id, severity: s.value }));
+    [...latest.values()].forEach((s, k) => {
+      if (s.ref !== undefined) this.pointers.set(`/symptoms/${String(k)}`, s.ref);
+      this.pointers.set(`/symptoms/${String(k)}/severity`, s.where);
+    });
   }
 
   /**

@@ -150,6 +150,7 @@ describe('GET /cds-services (discovery)', () => {
       expect(s.prefetch.patient).toBe('Patient/{{context.patientId}}');
       expect(s.prefetch.observations).toContain(`${SYSTEM.loinc}|44260-8`);
       expect(s.prefetch.observations).toContain(`${SYSTEM.loinc}|82810-3`);
+      expect(s.prefetch.observations).toContain(`${SYSTEM.symptom}|low-mood`);
       for (const t of Object.values(s.prefetch))
         expect(t).not.toMatch(/\{\{(?!context\.patientId\}\})/);
     }

@@ -122,6 +122,33 @@ describe('POST /v1/evaluations with a FHIR R4 Bundle (application/fhir+json)', (
     expect(body.findings.find((f) => f.id === 'phq-9-severity')).toBeDefined();
   });
 
+  it('when a symptom Observation has a severity above 3, then 400 points at its value', async () => {
+    const res = await request(app)
+      .post('/v1/evaluations')
+      .set('content-type', FHIR)
+      .send(
+        JSON.stringify({
+          ...bundle,
+          entry: [
+            ...bundle.entry,
+            {
+              resource: {
+                resourceType: 'Observation',
+                id: 'sy',
+                status: 'final',
+                code: { coding: [{ system: SYSTEM.symptom, code: 'agitation' }] },
+                valueInteger: 4,
+              },
+            },
+          ],
+        }),
+      );
+    expect(res.status).toBe(400);
+    expect((res.body as { errors: { pointer: string }[] }).errors[0]?.pointer).toBe(
+      'Observation/sy/valueInteger',
+    );
+  });
+
   it('when PHQ-9 item 9 contradicts the total (3 with a total of 2), then 422 points at the total Observation', async () => {
     const res = await evaluate(observation('i9', '44260-8', 3), observation('t', '44261-6', 2));
     expect(res.status).toBe(422);

@@ -56,7 +56,6 @@ export function nativeToFhir(
     birthDate: birthDateFor(Number(patient.age), asOf),
     ...(patient.sex === undefined ? {} : { gender: patient.sex }),
   });
-  if (request.symptoms !== undefined && list(request.symptoms).length > 0) return undefined;
   if (patient.pregnancy === 'postpartum') return undefined;
   const pregnancy: Record<string, string> = {
     pregnant: '77386006',
@@ -128,6 +127,18 @@ export function nativeToFhir(
     });
   }
 
+  const symptomIds = list(request.symptoms).map((sy) => String(sy.id));
+  // The native request keeps the highest of repeated severities, FHIR the latest: not the same.
+  if (new Set(symptomIds).size !== symptomIds.length) return undefined;
+  for (const [i, sy] of list(request.symptoms).entries())
+    add({
+      resourceType: 'Observation',
+      id: `sy${String(i)}`,
+      status: 'final',
+      subject,
+      code: { coding: [{ system: SYSTEM.symptom, code: String(sy.id) }] },
+      valueInteger: sy.severity,
+    });
   for (const [i, qn] of list(request.questionnaires).entries()) {
     const def = catalog.questionnaires.get(String(qn.instrument));
     if (!def) return undefined;

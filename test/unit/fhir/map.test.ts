@@ -263,6 +263,30 @@ describe('FHIR R4 → native request (src/fhir/map.ts)', () => {
     expect(m.pointers.toFhir('/questionnaires/0/total')).toBe('Observation/t/valueInteger');
   });
 
+  const symptom = (id: string, code: string, extra: Record<string, unknown>) => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { coding: [{ system: SYSTEM.symptom, code }] },
+    ...extra,
+  });
+
+  it('when symptom Observations come (the service code system), then the latest severity per symptom is read with its location', () => {
+    const m = mapped(
+      symptom('s1', 'insomnia-onset', { valueInteger: 1, effectiveDateTime: '2026-01-01' }),
+      symptom('s2', 'insomnia-onset', { valueInteger: 3, effectiveDateTime: '2026-01-10' }),
+      symptom('s3', 'tremor', { valueInteger: 2 }),
+      symptom('s4', 'not-a-symptom', { valueInteger: 2 }),
+      symptom('s5', 'worry', { valueInteger: 3, status: 'entered-in-error' }),
+    );
+    expect(m.body.symptoms).toEqual([
+      { id: 'insomnia-onset', severity: 3 },
+      { id: 'tremor', severity: 2 },
+    ]);
+    expect(m.pointers.toFhir('/symptoms/0/severity')).toBe('Observation/s2/valueInteger');
+    expect(m.pointers.toFhir('/symptoms/1')).toBe('Observation/s3');
+  });
+
   it('when the input is not FHIR, then the mapping is refused', () => {
     expect(mapFhir(catalog, { patient: { age: 3 } }, { asOf }).ok).toBe(false);
   });
