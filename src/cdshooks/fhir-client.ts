@@ -13,6 +13,8 @@ export interface FhirFetchOptions {
   /** The FHIR base URLs this service may read from (CDS_FHIR_SERVERS); none: no server is usable. */
   readonly allowList: readonly string[];
   readonly maxPages?: number;
+  /** Largest page accepted (default MAX_PAGE_BYTES). */
+  readonly maxPageBytes?: number;
 }
 
 export class FhirUnavailable extends Error {
@@ -90,11 +92,41 @@ async function getJson(url: URL, o: FhirFetchOptions): Promise<unknown> {
   }
   if (res.status === 404) return undefined;
   if (!res.ok) throw new FhirUnavailable(`FHIR server answered ${String(res.status)}`);
+  const text = await cappedText(res, o.maxPageBytes ?? MAX_PAGE_BYTES);
   try {
-    return await res.json();
+    return JSON.parse(text) as unknown;
   } catch {
     throw new FhirUnavailable('FHIR server sent a body that is not JSON');
   }
+}
+
+/** Largest page read from a FHIR server: a bigger one is refused, not buffered. */
+export const MAX_PAGE_BYTES = 8 * 1024 * 1024;
+
+/** The body as text, refused as soon as it grows past `cap` bytes. */
+async function cappedText(res: Response, cap: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? '0');
+  if (declared > cap) throw new FhirUnavailable('FHIR server page too large');
+  const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = res.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > cap) {
+        await reader.cancel();
+        throw new FhirUnavailable('FHIR server page too large');
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof FhirUnavailable) throw error;
+    throw new FhirUnavailable('FHIR server unreachable or too slow');
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** One prefetch query (relative to the server) read in full: a resource, or all Bundle pages. */

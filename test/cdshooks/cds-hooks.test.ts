@@ -508,6 +508,22 @@ describe('POST /cds-services/{id}', () => {
       }
     });
 
+    it('when a listed server sends a page larger than 8 MiB, then 412 (the page is not buffered whole)', async () => {
+      const huge = { ...patient, text: { status: 'generated', div: 'x'.repeat(9 * 1024 * 1024) } };
+      const stub = await startStubFhir([huge, medList], token);
+      try {
+        const res = await request(cdsApp({ fhirServers: [stub.url] }).app)
+          .post(PV)
+          .send(withServer(stub.url));
+        expect(res.status).toBe(412);
+        expect((res.body as { issue: { diagnostics: string }[] }).issue[0]?.diagnostics).toMatch(
+          /too large/,
+        );
+      } finally {
+        await stub.close();
+      }
+    });
+
     it('when plain http is not allowed, then a listed http server is not usable', async () => {
       const stub = await startStubFhir([patient, medList], token);
       try {
