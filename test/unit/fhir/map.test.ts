@@ -263,6 +263,22 @@ describe('FHIR R4 → native request (src/fhir/map.ts)', () => {
     expect(m.pointers.toFhir('/questionnaires/0/total')).toBe('Observation/t/valueInteger');
   });
 
+  it('when a QuestionnaireResponse answers PHQ-9 item 9 alone (linkId 44260-8), then it maps to answers with the answer location', () => {
+    const m = mapped({
+      resourceType: 'QuestionnaireResponse',
+      id: 'qr',
+      status: 'completed',
+      authored: '2026-01-10',
+      item: [{ linkId: '44260-8', answer: [{ valueInteger: 0 }] }],
+    });
+    expect(m.body.questionnaires).toEqual([
+      { instrument: 'phq-9', answers: [{ item: 9, value: 0 }] },
+    ]);
+    expect(m.pointers.toFhir('/questionnaires/0/answers/0/value')).toBe(
+      'QuestionnaireResponse/qr/item/0/answer/0/valueInteger',
+    );
+  });
+
   const symptom = (id: string, code: string, extra: Record<string, unknown>) => ({
     resourceType: 'Observation',
     id,
