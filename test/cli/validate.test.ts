@@ -4,6 +4,11 @@ import { casesWithout, cli, FIXTURE_CASES, fixtureRules, removeTempDirs } from '
 
 afterAll(removeTempDirs);
 
+/** The shipped manifest's version, which the fixture rulesets copy (and lock). */
+const SHIPPED_VERSION = /^version:\s*(\S+)/m.exec(
+  fs.readFileSync(path.join(__dirname, '..', '..', 'rules', 'manifest.yaml'), 'utf8'),
+)?.[1];
+
 /** validate on a fixture ruleset, run from inside its folder so paths read `red-flags/x.yaml:4:14`. */
 async function validate(rules: string, ...extra: string[]) {
   return cli(['validate', '--rules', '.', '--cases', FIXTURE_CASES, ...extra], rules);
@@ -24,7 +29,7 @@ describe('ntcds validate', () => {
   it('when a threshold changes without a version bump, then RULE-VERSION-NOT-BUMPED points at the version line', async () => {
     const r = await validate(fixtureRules('unbumped'));
     expect(lines(r.stdout)).toEqual([
-      'manifest.yaml:1:1  RULESET-VERSION-NOT-BUMPED  rule or catalog content changed since ruleset 1.1.0 was locked; raise version in rules/manifest.yaml (and add a rules/CHANGELOG.md entry), then run `npm run rules:validate -- --update-lock`',
+      `manifest.yaml:1:1  RULESET-VERSION-NOT-BUMPED  rule or catalog content changed since ruleset ${String(SHIPPED_VERSION)} was locked; raise version in rules/manifest.yaml (and add a rules/CHANGELOG.md entry), then run \`npm run rules:validate -- --update-lock\``,
       'red-flags/pheochromocytoma.yaml:4:14  RULE-VERSION-NOT-BUMPED  red-flag.pheochromocytoma: content changed since version 1 was locked; bump version to 2, then run `npm run rules:validate -- --update-lock`',
     ]);
     expect(r.code).toBe(1);
@@ -44,7 +49,7 @@ describe('ntcds validate', () => {
     const rules = fixtureRules('v2');
     const first = await validate(rules);
     expect(lines(first.stdout)).toEqual([
-      'manifest.yaml:1:1  RULESET-LOCK-OUTDATED  ruleset version raised 1.1.0 → 99.0.0; record it with `npm run rules:validate -- --update-lock`',
+      `manifest.yaml:1:1  RULESET-LOCK-OUTDATED  ruleset version raised ${String(SHIPPED_VERSION)} → 99.0.0; record it with \`npm run rules:validate -- --update-lock\``,
       'red-flags/pheochromocytoma.yaml:4:14  RULE-LOCK-OUTDATED  red-flag.pheochromocytoma: version bumped 1 → 2; record it with `npm run rules:validate -- --update-lock`',
     ]);
     expect(first.code).toBe(1);
