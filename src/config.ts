@@ -60,6 +60,12 @@ export interface CdsHooksConfig {
   readonly fhirTimeoutMs: number;
   /** Allow a plain-http fhirServer (loopback development and tests only). */
   readonly allowHttpFhirServer: boolean;
+  /**
+   * FHIR base URLs (or bare origins) the service may read missing prefetch from
+   * (CDS_FHIR_SERVERS). A request naming any other fhirServer is answered 412: the service never
+   * sends requests, or the client's token, to a host its operator did not list. Empty: none.
+   */
+  readonly fhirServers: readonly string[];
 }
 
 export interface Config {
@@ -131,6 +137,11 @@ const envSchema = {
     },
     CDS_PUBLIC_BASE_URL: { type: 'string', maxLength: 2048, pattern: '^https?://[^\\s]+[^/\\s]$' },
     CDS_FHIR_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 60000 },
+    CDS_FHIR_SERVERS: {
+      type: 'string',
+      maxLength: 65536,
+      pattern: '^https?://[^\\s,?#@]+(\\s*,\\s*https?://[^\\s,?#@]+)*$',
+    },
   },
 } as const;
 
@@ -227,6 +238,17 @@ export function loadConfig(
     );
   }
 
+  const fhirServers = str('CDS_FHIR_SERVERS', '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  // A bearer token over plain http can be read on the way: production reads FHIR over https only.
+  const httpFhirServer = fhirServers.some((u) => u.startsWith('http://'));
+  if (httpFhirServer && nodeEnv === 'production')
+    throw new ConfigError(
+      'invalid configuration: CDS_FHIR_SERVERS must list https URLs only when NODE_ENV=production',
+    );
+
   return Object.freeze({
     port: num('PORT', 8080),
     host,
@@ -272,7 +294,9 @@ export function loadConfig(
         ? {}
         : { publicBaseUrl: str('CDS_PUBLIC_BASE_URL', '') }),
       fhirTimeoutMs: num('CDS_FHIR_TIMEOUT_MS', 5000),
-      allowHttpFhirServer: false,
+      // Development only, and only for the http servers the operator listed.
+      allowHttpFhirServer: httpFhirServer,
+      fhirServers,
     },
   });
 }

@@ -10,7 +10,11 @@ export interface FhirFetchOptions {
   readonly timeoutMs: number;
   /** Allow a plain-http fhirServer (tests and development on loopback). */
   readonly allowHttp: boolean;
+  /** The FHIR base URLs this service may read from (CDS_FHIR_SERVERS); none: no server is usable. */
+  readonly allowList: readonly string[];
   readonly maxPages?: number;
+  /** Largest page accepted (default MAX_PAGE_BYTES). */
+  readonly maxPageBytes?: number;
 }
 
 export class FhirUnavailable extends Error {
@@ -47,16 +51,41 @@ export function fillTemplate(
   return missing.length > 0 ? undefined : filled;
 }
 
-export function usableServer(fhirServer: string, allowHttp: boolean): URL | undefined {
+/** A URL as a base: a trailing slash on the path, so `new URL(query, base)` stays under it. */
+function asBase(text: string): URL | undefined {
   let url: URL;
   try {
-    url = new URL(fhirServer.endsWith('/') ? fhirServer : `${fhirServer}/`);
+    url = new URL(text.endsWith('/') ? text : `${text}/`);
   } catch {
     return undefined;
   }
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && allowHttp) return url;
-  return undefined;
+  // A base with credentials, a query or a fragment is not a FHIR base URL.
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
+    return undefined;
+  return url;
+}
+
+/**
+ * Where the URL a CDS client names may be read from: an https URL (http only when allowed, for
+ * loopback development and tests) equal to, or under, one of the allow-listed bases. Any other
+ * server is not usable, so the service never sends requests (and the client's token) to a host
+ * its operator did not list.
+ */
+export function usableServer(
+  fhirServer: string,
+  allowHttp: boolean,
+  allowList: readonly string[],
+): URL | undefined {
+  const url = asBase(fhirServer);
+  if (!url) return undefined;
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowHttp)) return undefined;
+  const listed = allowList.some((entry) => {
+    const base = asBase(entry);
+    return (
+      base !== undefined && base.origin === url.origin && url.pathname.startsWith(base.pathname)
+    );
+  });
+  return listed ? url : undefined;
 }
 
 async function getJson(url: URL, o: FhirFetchOptions): Promise<unknown> {
@@ -75,16 +104,46 @@ async function getJson(url: URL, o: FhirFetchOptions): Promise<unknown> {
   }
   if (res.status === 404) return undefined;
   if (!res.ok) throw new FhirUnavailable(`FHIR server answered ${String(res.status)}`);
+  const text = await cappedText(res, o.maxPageBytes ?? MAX_PAGE_BYTES);
   try {
-    return await res.json();
+    return JSON.parse(text) as unknown;
   } catch {
     throw new FhirUnavailable('FHIR server sent a body that is not JSON');
   }
 }
 
+/** Largest page read from a FHIR server: a bigger one is refused, not buffered. */
+export const MAX_PAGE_BYTES = 8 * 1024 * 1024;
+
+/** The body as text, refused as soon as it grows past `cap` bytes. */
+async function cappedText(res: Response, cap: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? '0');
+  if (declared > cap) throw new FhirUnavailable('FHIR server page too large');
+  const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = res.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > cap) {
+        await reader.cancel();
+        throw new FhirUnavailable('FHIR server page too large');
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof FhirUnavailable) throw error;
+    throw new FhirUnavailable('FHIR server unreachable or too slow');
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** One prefetch query (relative to the server) read in full: a resource, or all Bundle pages. */
 export async function fetchQuery(query: string, o: FhirFetchOptions): Promise<unknown[]> {
-  const base = usableServer(o.fhirServer, o.allowHttp);
+  const base = usableServer(o.fhirServer, o.allowHttp, o.allowList);
   if (!base) throw new FhirUnavailable('fhirServer is not a usable URL');
   const out: unknown[] = [];
   let url: URL | undefined = new URL(query, base);

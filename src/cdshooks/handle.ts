@@ -21,6 +21,8 @@ export interface CdsCallDeps {
   readonly now: () => Date;
   readonly fhirTimeoutMs: number;
   readonly allowHttpFhirServer: boolean;
+  /** FHIR base URLs the service may read from (CDS_FHIR_SERVERS). */
+  readonly fhirServers: readonly string[];
   /** The service's own base URL (for rule links on cards). */
   readonly baseUrl: string;
 }
@@ -127,6 +129,24 @@ function userTokens(userId: unknown): Record<string, string> {
   return m?.[1] !== undefined && m[2] !== undefined ? { [`user${m[1]}Id`]: m[2] } : {};
 }
 
+/**
+ * A prefetch value that reports the client's failure to fetch it: an OperationOutcome, or a
+ * search Bundle carrying one with an error (CDS Hooks 2.0: errors are sent as OperationOutcomes).
+ */
+function fetchFailed(value: Json): boolean {
+  const isError = (r: unknown): boolean =>
+    isObject(r) &&
+    r.resourceType === 'OperationOutcome' &&
+    Array.isArray(r.issue) &&
+    r.issue.some((i) => isObject(i) && (i.severity === 'error' || i.severity === 'fatal'));
+  if (value.resourceType === 'OperationOutcome') return true;
+  return (
+    value.resourceType === 'Bundle' &&
+    Array.isArray(value.entry) &&
+    value.entry.some((e) => isObject(e) && isError(e.resource))
+  );
+}
+
 /** The prefetch values, with what the client did not send read from its FHIR server. */
 async function gather(
   deps: CdsCallDeps,
@@ -139,15 +159,24 @@ async function gather(
   const missing: [string, string][] = [];
   for (const [key, template] of Object.entries(templates)) {
     const value = prefetch[key];
-    if (isObject(value)) data.push(value);
+    // CDS Hooks 2.0: `null` is a key the client satisfied with no data (nothing to read); an
+    // OperationOutcome is one it failed to fetch, so the data is still missing, not absent.
+    if (value === null && key in prefetch) continue;
+    if (isObject(value) && !fetchFailed(value)) data.push(value);
     else missing.push([key, template]);
   }
   if (missing.length === 0) return data;
   const server = isText(body.fhirServer) ? body.fhirServer : undefined;
-  if (server === undefined || !usableServer(server, deps.allowHttpFhirServer))
+  if (server === undefined)
     return outcome(
       'not-found',
-      `Prefetch ${missing.map(([k]) => k).join(', ')} missing and no usable fhirServer to read it from.`,
+      `Prefetch ${missing.map(([k]) => k).join(', ')} missing and no fhirServer to read it from.`,
+    );
+  if (!usableServer(server, deps.allowHttpFhirServer, deps.fhirServers))
+    return outcome(
+      'forbidden',
+      `Prefetch ${missing.map(([k]) => k).join(', ')} missing and fhirServer is not usable: ` +
+        'it must be an https URL under a FHIR base URL this service is configured to read from.',
     );
   const auth = isObject(body.fhirAuthorization) ? body.fhirAuthorization : {};
   const context = isObject(body.context) ? body.context : {};
@@ -163,6 +192,7 @@ async function gather(
           ...(isText(auth.access_token) ? { accessToken: auth.access_token } : {}),
           timeoutMs: deps.fhirTimeoutMs,
           allowHttp: deps.allowHttpFhirServer,
+          allowList: deps.fhirServers,
         });
       }),
     );

@@ -53,9 +53,11 @@ export function windowDays(catalog: Catalog): { observations: number; questionna
  */
 export function prefetchTemplates(catalog: Catalog): Record<string, string> {
   const patient = '{{context.patientId}}';
-  const loinc = observationCodes(catalog)
-    .map((c) => `${SYSTEM.loinc}|${c}`)
-    .join(',');
+  const loinc = [
+    ...observationCodes(catalog).map((c) => `${SYSTEM.loinc}|${c}`),
+    // Symptom severities, recorded in the service's own code system (no standard one fits).
+    ...[...catalog.symptoms].sort().map((id) => `${SYSTEM.symptom}|${id}`),
+  ].join(',');
   const days = windowDays(catalog);
   const since = (n: number): string => (n > 0 ? `ge{{today() - ${n} days}}` : '');
   const observationDate = days.observations > 0 ? `&date=${since(days.observations)}` : '';

@@ -6,7 +6,14 @@ import { doseFacts } from './doses';
 import type { ResolvedMedication } from './medications';
 import { classStates, resolveAtc } from './medications';
 import type { DataProblem, FactModel, QuestionnaireFact } from './model';
-import { anyModerateOrWorse, bandOf, questionnaireProblems, totalOf } from './questionnaires';
+import {
+  anyModerateOrWorse,
+  bandOf,
+  itemsByNumber,
+  questionnaireProblems,
+  totalOf,
+  unknownKeyItems,
+} from './questionnaires';
 import type {
   AgentInput,
   ConditionInput,
@@ -43,7 +50,7 @@ export function requestProblems(
         message: `${q.instrument} is sent twice`,
       });
     seen.add(q.instrument);
-    for (const p of questionnaireProblems(def, q.items, q.total))
+    for (const p of questionnaireProblems(def, q.items, q.total, q.answers))
       problems.push({ pointer: `/questionnaires/${i}${p.path}`, message: p.message });
   });
   (request.conditions ?? []).forEach((c, i) => {
@@ -143,11 +150,12 @@ export function buildFacts(
       questionnaires.set(def.id, { total: null, band: null, items: null, pointer });
       return;
     }
-    const total = q.items !== undefined ? totalOf(def, q.items) : (q.total ?? 0);
+    // Answers to some items give no total: it stays unknown unless it was sent.
+    const total = q.items !== undefined ? totalOf(def, q.items) : (q.total ?? null);
     questionnaires.set(def.id, {
       total,
-      band: bandOf(def, total),
-      items: q.items ?? null,
+      band: total === null ? null : bandOf(def, total),
+      items: itemsByNumber(def, q.items, q.answers),
       pointer,
     });
   });
@@ -217,22 +225,27 @@ export function buildFacts(
     });
   });
 
-  // A questionnaire whose items matter one by one (the catalog names the code to raise): sent
-  // as a total alone, or stale, those items are unknown.
+  // A questionnaire with items that matter one by one (the catalog names them and the code):
+  // stale, or sent without them (a total alone, or other items' answers), they are unknown.
   (request.questionnaires ?? []).forEach((q, i) => {
-    const code = catalog.questionnaires.get(q.instrument)?.itemsMissingCode;
-    if (code === undefined) return;
-    if (staleQuestionnaires.has(i))
+    const def = catalog.questionnaires.get(q.instrument);
+    const code = def?.itemsMissingCode;
+    if (def === undefined || code === undefined) return;
+    if (staleQuestionnaires.has(i)) {
       problems.push({
         code,
         pointer: `/questionnaires/${i}/completedAt`,
         detail: `${q.instrument} is stale: items that matter on their own are unknown today`,
       });
-    else if (q.items === undefined)
+      return;
+    }
+    if (q.items !== undefined) return;
+    const unknown = unknownKeyItems(def, itemsByNumber(def, q.items, q.answers));
+    if (unknown.length > 0)
       problems.push({
         code,
-        pointer: `/questionnaires/${i}/items`,
-        detail: `${q.instrument} total without items: items that matter on their own are unknown`,
+        pointer: `/questionnaires/${i}/${q.answers === undefined ? 'items' : 'answers'}`,
+        detail: `${q.instrument} without item ${unknown.join(', ')}: items that matter on their own are unknown`,
       });
   });
 

@@ -39,9 +39,11 @@ export interface BiomarkerFact {
 
 /** A questionnaire's scores; all null when it is stale (not interpreted). */
 export interface QuestionnaireFact {
+  /** Null when only some items are known (`answers` without a total). */
   readonly total: number | null;
   readonly band: string | null;
-  readonly items: readonly number[] | null;
+  /** Answers by item (index 0 = item 1); null for an unknown item; null when no item is known. */
+  readonly items: readonly (number | null)[] | null;
   readonly pointer: string;
 }
 

@@ -28,6 +28,8 @@ export interface QuestionnaireInput {
   readonly items?: readonly number[];
   readonly total?: number;
   readonly completedAt?: string;
+  /** Single items known on their own (item number from 1); the others stay unknown. */
+  readonly answers?: readonly { readonly item: number; readonly value: number }[];
 }
 
 export interface MedicationInput {

@@ -13,6 +13,8 @@ export const SYSTEM = {
   intervention: 'urn:neurotransmitter-cds:intervention',
   /** Catalog-local analyte and questionnaire codes (rules/catalog localCode, e.g. local:isi-total). */
   local: 'urn:neurotransmitter-cds:local',
+  /** The service's own code system for catalog symptoms (code = symptom id, value = severity 0-3). */
+  symptom: 'urn:neurotransmitter-cds:symptom',
 } as const;
 
 export const LOINC = {

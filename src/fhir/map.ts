@@ -33,7 +33,14 @@ export interface NativeBody {
     lactating?: boolean;
   };
   biomarkers?: NativeBiomarker[];
-  questionnaires?: { instrument: string; items?: number[]; total?: number; completedAt?: string }[];
+  questionnaires?: {
+    instrument: string;
+    items?: number[];
+    total?: number;
+    answers?: { item: number; value: number }[];
+    completedAt?: string;
+  }[];
+  symptoms?: { id: string; severity: number }[];
   vitals?: { temperatureC?: number; heartRate?: number; systolic?: number; diastolic?: number };
   medications: {
     attested: boolean;
@@ -188,6 +195,7 @@ class Mapper {
     this.patient(body);
     this.observations(body);
     this.questionnaires(body);
+    this.symptoms(body);
     this.conditions(body);
     this.medications(body);
     const drafts = this.drafts(body, collectResources(draftOrders));
@@ -482,15 +490,28 @@ class Mapper {
         if (total) this.pointers.set(`/questionnaires/${j}/total`, total.where);
         continue;
       }
-      if (someItems && (instrument === 'phq-9' && m.has(9) ? true : total === undefined)) {
-        // Some items without the others: the native request holds all items or a total, and
-        // dropping a known PHQ-9 item 9 would hide a self-harm answer, so this is refused.
-        const where = [...m.entries()].find(([k]) => k > 0)?.[1].where ?? instrument;
-        this.errors.push({
-          pointer: where,
-          code: 'incomplete-questionnaire',
-          message: `${def.name}: ${String([...m.keys()].filter((k) => k > 0).length)} of ${String(def.itemCount)} items; send every item (LOINC ${(def.itemLoinc ?? []).join(', ')}) or, without item 9, the total only`,
+      if (someItems) {
+        // Some items without the others (PHQ-9 item 9 recorded on its own, say): the known ones
+        // go as answers; the others stay unknown, and no total is made up from them.
+        const known = [...m.entries()]
+          .filter(([k]) => k > 0 && k <= def.itemCount)
+          .sort(([a], [b]) => a - b);
+        out.push(
+          dateOf(
+            {
+              instrument,
+              answers: known.map(([item, s]) => ({ item, value: s.value })),
+              ...(total ? { total: total.value } : {}),
+            },
+            dated([...known.map(([, s]) => s), total]),
+          ),
+        );
+        known.forEach(([, s], k) => {
+          if (s.ref !== undefined)
+            this.pointers.set(`/questionnaires/${j}/answers/${String(k)}`, s.ref);
+          this.pointers.set(`/questionnaires/${j}/answers/${String(k)}/value`, s.where);
         });
+        if (total) this.pointers.set(`/questionnaires/${j}/total`, total.where);
         continue;
       }
       if (total) {
@@ -501,6 +522,35 @@ class Mapper {
       }
     }
     if (out.length > 0) body.questionnaires = out;
+  }
+
+  /**
+   * Symptom severities: Observations coded in the service's symptom code system (code = catalog
+   * symptom id) with an integer value 0-3; the latest per symptom counts. A value that is not a
+   * severity goes through as it is, so the request validator refuses it with its FHIR location.
+   */
+  private symptoms(body: NativeBody): void {
+    const latest = new Map<string, Score>();
+    for (const { resource: o, ref } of this.of('Observation')) {
+      if (SKIPPED_OBSERVATION.has(str(o.status) ?? '')) continue;
+      const id = codings(o.code).codings.find(
+        (c) =>
+          c.system === SYSTEM.symptom && c.code !== undefined && this.catalog.symptoms.has(c.code),
+      )?.code;
+      if (id === undefined) continue;
+      const scored = scoreOf(o);
+      if (!scored) continue;
+      const at = effective(o)?.getTime() ?? 0;
+      const prev = latest.get(id);
+      if (prev === undefined || at >= prev.at)
+        latest.set(id, { value: scored.value, at, where: `${ref}/${scored.field}`, ref });
+    }
+    if (latest.size === 0) return;
+    body.symptoms = [...latest].map(([id, s]) => ({ id, severity: s.value }));
+    [...latest.values()].forEach((s, k) => {
+      if (s.ref !== undefined) this.pointers.set(`/symptoms/${String(k)}`, s.ref);
+      this.pointers.set(`/symptoms/${String(k)}/severity`, s.where);
+    });
   }
 
   /**

@@ -46,6 +46,19 @@ export interface EvaluationRequest {
      * When the patient answered it. Older than the instrument's window in the staleness policy (rules/catalog/policies.yaml) before asOf: DATA-STALE, not interpreted; after asOf: 422 INCONSISTENT-REQUEST; absent: taken as current.
      */
     completedAt?: string;
+    /**
+     * Answers to single items when the whole items[] is not known (PHQ-9 item 9 recorded on its own, say): each item number once, with or without a total. The other items stay unknown; no total is derived from answers.
+     *
+     * @minItems 1
+     * @maxItems 50
+     */
+    answers?: {
+      /**
+       * Item number, 1 for the first item.
+       */
+      item: number;
+      value: number;
+    }[];
   }[];
   /**
    * @maxItems 100

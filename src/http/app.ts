@@ -76,6 +76,7 @@ const NO_CDS_CLIENTS: CdsHooksConfig = {
   maxTokenAgeSec: 300,
   fhirTimeoutMs: 5000,
   allowHttpFhirServer: false,
+  fhirServers: [],
 };
 
 /**

@@ -82,8 +82,10 @@ export interface Questionnaire {
   readonly bands: readonly Band[];
   readonly note?: string;
   readonly references: readonly string[];
-  /** The data problem raised when a total comes without its items. */
+  /** The data problem raised when an item that matters on its own (`keyItems`) is unknown. */
   readonly itemsMissingCode?: string;
+  /** The items that matter on their own (default: every item). */
+  readonly keyItems?: readonly number[];
 }
 
 export interface Intervention {

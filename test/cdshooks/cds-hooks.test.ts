@@ -41,6 +41,7 @@ function cdsApp(cds: Partial<CdsHooksConfig> = {}) {
       maxTokenAgeSec: 300,
       fhirTimeoutMs: 2000,
       allowHttpFhirServer: true,
+      fhirServers: [],
       ...cds,
     },
   });
@@ -126,8 +127,8 @@ type Card = {
 };
 type CdsBody = { cards: Card[]; extension: Record<string, Record<string, unknown>> };
 
-async function call(url: string, body: unknown) {
-  const res = await request(app)
+async function call(url: string, body: unknown, on = app) {
+  const res = await request(on)
     .post(url)
     .send(body as object);
   if (res.status === 200) expect(responseViolations(res.body)).toEqual([]);
@@ -149,6 +150,7 @@ describe('GET /cds-services (discovery)', () => {
       expect(s.prefetch.patient).toBe('Patient/{{context.patientId}}');
       expect(s.prefetch.observations).toContain(`${SYSTEM.loinc}|44260-8`);
       expect(s.prefetch.observations).toContain(`${SYSTEM.loinc}|82810-3`);
+      expect(s.prefetch.observations).toContain(`${SYSTEM.symptom}|low-mood`);
       // Only the spec's tokens: the patient id and relative dates (CDS Hooks 2.0, STU).
       for (const t of Object.values(s.prefetch))
         expect(t).not.toMatch(/\{\{(?!context\.patientId\}\}|today\(\) - \d+ days\}\})/);
@@ -314,6 +316,69 @@ describe('POST /cds-services/{id}', () => {
     },
   );
 
+  it('when a prefetch key is null (the client has no such data), then it counts as answered: 200, not 412', async () => {
+    const res = await call(
+      PV,
+      hookRequest('patient-view', {}, { ...fullPrefetch(), medicationList: null }),
+    );
+    expect(res.status).toBe(200);
+    const ext = (res.body as CdsBody).extension['org.neurotransmitter-cds.evaluation']!;
+    // No medication List: the list is not attested, so interaction agents are held.
+    expect((ext.dataIssues as { code: string }[]).map((d) => d.code)).toContain(
+      'DATA-MEDS-UNATTESTED',
+    );
+  });
+
+  const failedFetch = {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: 'timeout', diagnostics: 'search timed out' }],
+  };
+
+  it.each([
+    ['an OperationOutcome', failedFetch],
+    ['a search Bundle with an error OperationOutcome', searchset(failedFetch)],
+  ])(
+    'when a prefetch key holds %s (the client failed to fetch it) and there is no fhirServer, then 412, never an answer without that data',
+    async (_name, observations) => {
+      const res = await request(app)
+        .post(PV)
+        .send(hookRequest('patient-view', {}, { ...fullPrefetch(), observations }));
+      expect(res.status).toBe(412);
+      expect((res.body as { issue: { diagnostics: string }[] }).issue[0]?.diagnostics).toMatch(
+        /observations/,
+      );
+    },
+  );
+
+  it('when a prefetch key holds an OperationOutcome and a listed fhirServer is given, then that key is read from the server', async () => {
+    const token = 'refetch-token';
+    const stub = await startStubFhir([patient, ...item9(3)], token);
+    try {
+      const res = await call(
+        PV,
+        {
+          ...hookRequest('patient-view', {}, { ...fullPrefetch(), observations: failedFetch }),
+          fhirServer: stub.url,
+          fhirAuthorization: {
+            access_token: token,
+            token_type: 'Bearer',
+            expires_in: 300,
+            scope: 'patient/*.read',
+            subject: 'cds',
+          },
+        },
+        cdsApp({ fhirServers: [stub.url] }).app,
+      );
+      expect(res.status).toBe(200);
+      expect(stub.calls.length).toBeGreaterThan(0);
+      expect(stub.calls.every((c) => c.path.startsWith('/Observation'))).toBe(true);
+      const ext = (res.body as CdsBody).extension['org.neurotransmitter-cds.evaluation']!;
+      expect((ext.redFlags as { code: string }[]).map((f) => f.code)).toContain('RF-SI-HIGH');
+    } finally {
+      await stub.close();
+    }
+  });
+
   it('when there is neither prefetch nor fhirServer, then 412', async () => {
     const res = await request(app).post(PV).send(hookRequest('patient-view', {}));
     expect(res.status).toBe(412);
@@ -324,12 +389,17 @@ describe('POST /cds-services/{id}', () => {
     const observations = item9(2);
     const stub = await startStubFhir([patient, medList, ...observations], token);
     try {
+      const listed = cdsApp({ fhirServers: [stub.url] }).app;
       const ahrq = fixture('ahrq-r4-active_person_invocation.json');
-      const res = await call(PV, {
-        ...ahrq,
-        fhirServer: stub.url,
-        context: { userId: 'Practitioner/example', patientId: 'p1' },
-      });
+      const res = await call(
+        PV,
+        {
+          ...ahrq,
+          fhirServer: stub.url,
+          context: { userId: 'Practitioner/example', patientId: 'p1' },
+        },
+        listed,
+      );
       expect(res.status).toBe(200);
       expect(stub.calls.length).toBeGreaterThanOrEqual(7 + 4);
       expect(stub.calls.every((c) => c.authorization === `Bearer ${token}`)).toBe(true);
@@ -357,7 +427,7 @@ describe('POST /cds-services/{id}', () => {
   it('when the FHIR server refuses the token, then 412', async () => {
     const stub = await startStubFhir([patient], 'another-token');
     try {
-      const res = await request(app)
+      const res = await request(cdsApp({ fhirServers: [stub.url] }).app)
         .post(PV)
         .send({
           ...hookRequest('patient-view', {}),
@@ -374,6 +444,112 @@ describe('POST /cds-services/{id}', () => {
     } finally {
       await stub.close();
     }
+  });
+
+  describe('the fhirServer allow-list (CDS_FHIR_SERVERS)', () => {
+    const token = 'a-token-that-must-not-leave';
+    const withServer = (fhirServer: string) => ({
+      ...hookRequest('patient-view', {}),
+      fhirServer,
+      fhirAuthorization: {
+        access_token: token,
+        token_type: 'Bearer',
+        expires_in: 300,
+        scope: 'patient/*.read',
+        subject: 'cds',
+      },
+    });
+
+    it.each([
+      ['no server is listed', () => []],
+      ['another base on the same host is listed', (url: string) => [`${url}/fhir`]],
+      ['another host is listed', () => ['https://ehr.example/fhir']],
+    ])(
+      'when %s, then a fhirServer that would answer gets 412 with an OperationOutcome and no request',
+      async (_name, listFor) => {
+        const stub = await startStubFhir([patient, medList], token);
+        try {
+          const res = await request(cdsApp({ fhirServers: listFor(stub.url) }).app)
+            .post(PV)
+            .send(withServer(stub.url));
+          expect(res.status).toBe(412);
+          expect(res.headers['content-type']).toMatch(/^application\/fhir\+json/);
+          expect(res.body).toMatchObject({
+            resourceType: 'OperationOutcome',
+            issue: [{ severity: 'error', code: 'forbidden' }],
+          });
+          expect(stub.calls).toEqual([]);
+        } finally {
+          await stub.close();
+        }
+      },
+    );
+
+    it.each([
+      ['a sibling path sharing the prefix', (url: string) => `${url}/fhir-other`],
+      ['credentials that name the listed host', (url: string) => url.replace('//', '//ehr:x@')],
+      ['a query', (url: string) => `${url}/fhir?x=1`],
+    ])(
+      'when the fhirServer is %s of a listed base, then 412 and no request',
+      async (_n, server) => {
+        const stub = await startStubFhir([patient, medList], token);
+        try {
+          const res = await request(cdsApp({ fhirServers: [`${stub.url}/fhir`] }).app)
+            .post(PV)
+            .send(withServer(server(stub.url)));
+          expect(res.status).toBe(412);
+          expect(stub.calls).toEqual([]);
+        } finally {
+          await stub.close();
+        }
+      },
+    );
+
+    it('when the fhirServer is under a listed base, then it is read', async () => {
+      const stub = await startStubFhir([patient, medList], token);
+      try {
+        const res = await call(
+          PV,
+          withServer(`${stub.url}/`),
+          cdsApp({ fhirServers: [stub.url] }).app,
+        );
+        expect(res.status).toBe(200);
+        expect(stub.calls.length).toBeGreaterThan(0);
+      } finally {
+        await stub.close();
+      }
+    });
+
+    it('when a listed server sends a page larger than 8 MiB, then 412 (the page is not buffered whole)', async () => {
+      const huge = { ...patient, text: { status: 'generated', div: 'x'.repeat(9 * 1024 * 1024) } };
+      const stub = await startStubFhir([huge, medList], token);
+      try {
+        const res = await request(cdsApp({ fhirServers: [stub.url] }).app)
+          .post(PV)
+          .send(withServer(stub.url));
+        expect(res.status).toBe(412);
+        expect((res.body as { issue: { diagnostics: string }[] }).issue[0]?.diagnostics).toMatch(
+          /too large/,
+        );
+      } finally {
+        await stub.close();
+      }
+    });
+
+    it('when plain http is not allowed, then a listed http server is not usable', async () => {
+      const stub = await startStubFhir([patient, medList], token);
+      try {
+        const res = await request(
+          cdsApp({ fhirServers: [stub.url], allowHttpFhirServer: false }).app,
+        )
+          .post(PV)
+          .send(withServer(stub.url));
+        expect(res.status).toBe(412);
+        expect(stub.calls).toEqual([]);
+      } finally {
+        await stub.close();
+      }
+    });
   });
 });
 

@@ -98,23 +98,87 @@ describe('POST /v1/evaluations with a FHIR R4 Bundle (application/fhir+json)', (
     expect((res.body as { code: string }).code).toBe('INVALID-REQUEST');
   });
 
-  it('when PHQ-9 item 9 comes alone, then 422 points at the item Observation', async () => {
-    const item9 = {
-      resource: {
-        resourceType: 'Observation',
-        id: 'i9',
-        status: 'final',
-        code: { coding: [{ system: SYSTEM.loinc, code: '44260-8' }] },
-        valueInteger: 3,
-      },
-    };
+  const observation = (id: string, code: string, valueInteger: number) => ({
+    resource: {
+      resourceType: 'Observation',
+      id,
+      status: 'final',
+      code: { coding: [{ system: SYSTEM.loinc, code }] },
+      valueInteger,
+    },
+  });
+  const evaluate = async (...extra: ReturnType<typeof observation>[]) =>
+    request(app)
+      .post('/v1/evaluations')
+      .set('content-type', FHIR)
+      .send(JSON.stringify({ ...bundle, entry: [...bundle.entry, ...extra] }));
+
+  it.each([
+    [1, ['RF-SI']],
+    [3, ['RF-SI', 'RF-SI-HIGH']],
+  ])(
+    'when PHQ-9 item 9 (44260-8) comes alone with %i, then item 9 is known: %j, and no DATA-ITEM9-MISSING',
+    async (value, flags) => {
+      const res = await evaluate(observation('i9', '44260-8', value));
+      expect(res.status).toBe(200);
+      const body = res.body as EvaluationResponse;
+      expect(body.redFlags.map((f) => f.code).sort()).toEqual(flags);
+      expect(body.dataIssues.map((d) => d.code)).not.toContain('DATA-ITEM9-MISSING');
+      // No total is made up from one item: no PHQ-9 severity finding.
+      expect(body.findings.map((f) => f.id)).not.toContain('phq-9-severity');
+    },
+  );
+
+  it('when PHQ-9 item 9 comes alone with 0, then no red flag and no item-9 hold', async () => {
+    const res = await evaluate(observation('i9', '44260-8', 0));
+    expect(res.status).toBe(200);
+    const body = res.body as EvaluationResponse;
+    expect(body.redFlags).toEqual([]);
+    expect(body.dataIssues.map((d) => d.code)).not.toContain('DATA-ITEM9-MISSING');
+  });
+
+  it('when a PHQ-9 total comes with item 1 but not item 9, then DATA-ITEM9-MISSING points at the total', async () => {
+    const res = await evaluate(observation('t', '44261-6', 12), observation('i1', '44250-9', 2));
+    expect(res.status).toBe(200);
+    const body = res.body as EvaluationResponse;
+    expect(body.dataIssues.find((d) => d.code === 'DATA-ITEM9-MISSING')?.pointer).toMatch(
+      /^Observation\/(t|i1)/,
+    );
+    expect(body.findings.find((f) => f.id === 'phq-9-severity')).toBeDefined();
+  });
+
+  it('when a symptom Observation has a severity above 3, then 400 points at its value', async () => {
     const res = await request(app)
       .post('/v1/evaluations')
       .set('content-type', FHIR)
-      .send(JSON.stringify({ ...bundle, entry: [...bundle.entry, item9] }));
+      .send(
+        JSON.stringify({
+          ...bundle,
+          entry: [
+            ...bundle.entry,
+            {
+              resource: {
+                resourceType: 'Observation',
+                id: 'sy',
+                status: 'final',
+                code: { coding: [{ system: SYSTEM.symptom, code: 'agitation' }] },
+                valueInteger: 4,
+              },
+            },
+          ],
+        }),
+      );
+    expect(res.status).toBe(400);
+    expect((res.body as { errors: { pointer: string }[] }).errors[0]?.pointer).toBe(
+      'Observation/sy/valueInteger',
+    );
+  });
+
+  it('when PHQ-9 item 9 contradicts the total (3 with a total of 2), then 422 points at the total Observation', async () => {
+    const res = await evaluate(observation('i9', '44260-8', 3), observation('t', '44261-6', 2));
     expect(res.status).toBe(422);
     expect((res.body as { errors: { pointer: string }[] }).errors[0]?.pointer).toBe(
-      'Observation/i9/valueInteger',
+      'Observation/t/valueInteger',
     );
   });
 

@@ -88,6 +88,9 @@ describe('configuration (src/config.ts)', () => {
     ['RATE_LIMIT_PER_MINUTE', '-1'],
     ['METRICS_REQUIRE_AUTH', 'yes'],
     ['SHUTDOWN_GRACE_MS', '1e3'],
+    ['CDS_FHIR_SERVERS', 'ftp://ehr.example/fhir'],
+    ['CDS_FHIR_SERVERS', 'https://ehr.example/fhir?_format=json'],
+    ['CDS_FHIR_SERVERS', 'https://user:zzSECRETzz@ehr.example/fhir'],
   ])(
     'when %s=%s, then start-up fails with a ConfigError that names the variable, not its value',
     (key, value) => {
@@ -102,6 +105,37 @@ describe('configuration (src/config.ts)', () => {
       expect((error as Error).message).not.toContain('zzSECRETzz');
     },
   );
+
+  it('when CDS_FHIR_SERVERS is unset, then no FHIR server may be read; when set, its bases are listed', () => {
+    expect(loadConfig({}).cdsHooks.fhirServers).toEqual([]);
+    const config = loadConfig({
+      CDS_FHIR_SERVERS: 'https://ehr.example/fhir/r4, https://other.example',
+    });
+    expect(config.cdsHooks.fhirServers).toEqual([
+      'https://ehr.example/fhir/r4',
+      'https://other.example',
+    ]);
+    expect(config.cdsHooks.allowHttpFhirServer).toBe(false);
+  });
+
+  it('when CDS_FHIR_SERVERS lists a plain-http server, then development allows it and production refuses to start', () => {
+    const dev = loadConfig({ CDS_FHIR_SERVERS: 'http://127.0.0.1:4600/fhir' });
+    expect(dev.cdsHooks.allowHttpFhirServer).toBe(true);
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        AUTH_API_KEYS: DIGEST,
+        CDS_FHIR_SERVERS: 'https://ehr.example/fhir,http://127.0.0.1:4600/fhir',
+      }),
+    ).toThrow(/CDS_FHIR_SERVERS must list https URLs only when NODE_ENV=production/);
+    expect(
+      loadConfig({
+        NODE_ENV: 'production',
+        AUTH_API_KEYS: DIGEST,
+        CDS_FHIR_SERVERS: 'https://ehr.example/fhir',
+      }).cdsHooks.allowHttpFhirServer,
+    ).toBe(false);
+  });
 
   it("README's Configuration table lists exactly the variables loadConfig reads", () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');

@@ -56,7 +56,6 @@ export function nativeToFhir(
     birthDate: birthDateFor(Number(patient.age), asOf),
     ...(patient.sex === undefined ? {} : { gender: patient.sex }),
   });
-  if (request.symptoms !== undefined && list(request.symptoms).length > 0) return undefined;
   if (patient.pregnancy === 'postpartum') return undefined;
   const pregnancy: Record<string, string> = {
     pregnant: '77386006',
@@ -128,6 +127,18 @@ export function nativeToFhir(
     });
   }
 
+  const symptomIds = list(request.symptoms).map((sy) => String(sy.id));
+  // The native request keeps the highest of repeated severities, FHIR the latest: not the same.
+  if (new Set(symptomIds).size !== symptomIds.length) return undefined;
+  for (const [i, sy] of list(request.symptoms).entries())
+    add({
+      resourceType: 'Observation',
+      id: `sy${String(i)}`,
+      status: 'final',
+      subject,
+      code: { coding: [{ system: SYSTEM.symptom, code: String(sy.id) }] },
+      valueInteger: sy.severity,
+    });
   for (const [i, qn] of list(request.questionnaires).entries()) {
     const def = catalog.questionnaires.get(String(qn.instrument));
     if (!def) return undefined;
@@ -149,17 +160,38 @@ export function nativeToFhir(
           ...(qn.completedAt === undefined ? {} : { effectiveDateTime: qn.completedAt }),
         });
       });
-    } else if (typeof qn.total === 'number') {
-      add({
-        resourceType: 'Observation',
-        id: `q${String(i)}`,
-        status: 'final',
-        subject,
-        code: { coding: [totalCode] },
-        valueInteger: qn.total,
-        ...(qn.completedAt === undefined ? {} : { effectiveDateTime: qn.completedAt }),
-      });
-    } else return undefined;
+    } else {
+      const answers = Array.isArray(qn.answers)
+        ? (qn.answers as { item: number; value: number }[])
+        : [];
+      if (typeof qn.total !== 'number' && answers.length === 0) return undefined;
+      // Items 1..n alone read as a short form (PHQ-2) in FHIR: not the same request.
+      const leading = answers.every((a) => a.item <= answers.length);
+      if (typeof qn.total !== 'number' && leading) return undefined;
+      if (typeof qn.total === 'number')
+        add({
+          resourceType: 'Observation',
+          id: `q${String(i)}`,
+          status: 'final',
+          subject,
+          code: { coding: [totalCode] },
+          valueInteger: qn.total,
+          ...(qn.completedAt === undefined ? {} : { effectiveDateTime: qn.completedAt }),
+        });
+      for (const a of answers) {
+        const code = def.itemLoinc?.[a.item - 1];
+        if (code === undefined) return undefined;
+        add({
+          resourceType: 'Observation',
+          id: `q${String(i)}a${String(a.item)}`,
+          status: 'final',
+          subject,
+          code: { coding: [{ system: SYSTEM.loinc, code }] },
+          valueInteger: a.value,
+          ...(qn.completedAt === undefined ? {} : { effectiveDateTime: qn.completedAt }),
+        });
+      }
+    }
   }
 
   const vitals = rec(request.vitals);

@@ -242,9 +242,98 @@ describe('questionnaire consistency problems', () => {
     ]);
   });
 
-  it('when neither items nor a total is sent, then the questionnaire is flagged', () => {
+  it('when neither items, answers nor a total is sent, then the questionnaire is flagged', () => {
     expect(questionnaireProblems(phq9, undefined, undefined)).toEqual([
-      { path: '', message: 'phq-9 needs items or a total' },
+      { path: '', message: 'phq-9 needs items, answers or a total' },
     ]);
+  });
+});
+
+describe('answers to single items (answers[]: PHQ-9 item 9 recorded on its own)', () => {
+  const phq9 = instrument('phq-9');
+  const facts = (q: Record<string, unknown>) =>
+    buildFacts(catalog, {
+      patient: { age: 40 },
+      questionnaires: [{ instrument: 'phq-9', ...q }],
+    });
+
+  it.each([0, 1, 3])(
+    'when only item 9 is answered %i, then item 9 is known, the others and the total are not, and no DATA-ITEM9-MISSING',
+    (value) => {
+      const model = facts({ answers: [{ item: 9, value }] });
+      expect(model.questionnaires.get('phq-9')).toMatchObject({
+        total: null,
+        band: null,
+        items: [null, null, null, null, null, null, null, null, value],
+      });
+      expect(model.problems.map((p) => p.code)).not.toContain('DATA-ITEM9-MISSING');
+    },
+  );
+
+  it('when item 9 is answered with a total, then the band comes from the total', () => {
+    expect(
+      facts({ answers: [{ item: 9, value: 0 }], total: 12 }).questionnaires.get('phq-9'),
+    ).toMatchObject({ total: 12, band: 'moderate' });
+  });
+
+  it('when answers leave item 9 out, then DATA-ITEM9-MISSING is raised at /answers', () => {
+    const model = facts({ answers: [{ item: 1, value: 2 }], total: 10 });
+    expect(model.problems.find((p) => p.code === 'DATA-ITEM9-MISSING')?.pointer).toBe(
+      '/questionnaires/0/answers',
+    );
+  });
+
+  it('when an instrument has no items-missing code (GAD-7), then its answers raise no problem', () => {
+    const model = buildFacts(catalog, {
+      patient: { age: 40 },
+      questionnaires: [{ instrument: 'gad-7', answers: [{ item: 1, value: 2 }] }],
+    });
+    expect(model.problems.filter((p) => p.pointer.startsWith('/questionnaires'))).toEqual([]);
+    expect(model.questionnaires.get('gad-7')?.items?.[0]).toBe(2);
+  });
+
+  it.each([
+    ['an item beyond the scale', [{ item: 10, value: 1 }], undefined, '/answers/0/item'],
+    [
+      'an item twice',
+      [
+        { item: 9, value: 1 },
+        { item: 9, value: 2 },
+      ],
+      undefined,
+      '/answers/1/item',
+    ],
+    ['a value out of range', [{ item: 9, value: 4 }], undefined, '/answers/0/value'],
+    ['a total below the answered items', [{ item: 9, value: 3 }], 2, '/total'],
+    ['a total above what the rest can add', [{ item: 9, value: 0 }], 25, '/total'],
+  ])('when answers have %s, then that is flagged', (_name, answers, total, path) => {
+    expect(questionnaireProblems(phq9, undefined, total, answers).map((p) => p.path)).toEqual([
+      path,
+    ]);
+  });
+
+  it.each([
+    [[{ item: 9, value: 3 }], 3],
+    [[{ item: 9, value: 0 }], 24],
+  ])(
+    'when answers %j come with a total of %i (the bounds), then it is consistent',
+    (answers, total) => {
+      expect(questionnaireProblems(phq9, undefined, total, answers)).toEqual([]);
+    },
+  );
+
+  it('when PSS-10 answers a reverse-scored item, then the total bounds use its reversed score', () => {
+    const pss = instrument('pss-10');
+    // Item 4 answered 4 scores 0; the nine others add 0-36.
+    expect(questionnaireProblems(pss, undefined, 36, [{ item: 4, value: 4 }])).toEqual([]);
+    expect(questionnaireProblems(pss, undefined, 37, [{ item: 4, value: 4 }])).toHaveLength(1);
+  });
+
+  it('when items and answers are both sent, then that is flagged', () => {
+    expect(
+      questionnaireProblems(phq9, [0, 0, 0, 0, 0, 0, 0, 0, 0], undefined, [
+        { item: 9, value: 0 },
+      ]).map((p) => p.path),
+    ).toEqual(['/answers']);
   });
 });

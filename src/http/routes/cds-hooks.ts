@@ -104,6 +104,7 @@ export function cdsHooksRoutes(deps: CdsRouteDeps): Router {
           now: deps.now,
           fhirTimeoutMs: deps.config.fhirTimeoutMs,
           allowHttpFhirServer: deps.config.allowHttpFhirServer,
+          fhirServers: deps.config.fhirServers,
           baseUrl: baseUrlOf(deps.config, req),
         },
         service,

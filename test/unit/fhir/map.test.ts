@@ -270,16 +270,59 @@ describe('FHIR R4 → native request (src/fhir/map.ts)', () => {
     },
   );
 
-  it('when PHQ-9 item 9 comes without the other items, then the mapping is refused with its location', () => {
-    const m = mapFhir(
-      catalog,
-      bundle(obs('i9', '44260-8', { valueInteger: 2 }), obs('t', '44261-6', { valueInteger: 5 })),
-      {
-        asOf,
-      },
+  it('when PHQ-9 item 9 comes without the other items, then it maps to answers (no item made up) with its location', () => {
+    const m = mapped(
+      obs('i9', '44260-8', { valueInteger: 2 }),
+      obs('t', '44261-6', { valueInteger: 5 }),
     );
-    expect(m.ok).toBe(false);
-    if (!m.ok) expect(m.errors[0]?.pointer).toBe('Observation/i9/valueInteger');
+    expect(m.body.questionnaires).toEqual([
+      { instrument: 'phq-9', answers: [{ item: 9, value: 2 }], total: 5 },
+    ]);
+    expect(m.pointers.toFhir('/questionnaires/0/answers/0/value')).toBe(
+      'Observation/i9/valueInteger',
+    );
+    expect(m.pointers.toFhir('/questionnaires/0/answers/0')).toBe('Observation/i9');
+    expect(m.pointers.toFhir('/questionnaires/0/total')).toBe('Observation/t/valueInteger');
+  });
+
+  it('when a QuestionnaireResponse answers PHQ-9 item 9 alone (linkId 44260-8), then it maps to answers with the answer location', () => {
+    const m = mapped({
+      resourceType: 'QuestionnaireResponse',
+      id: 'qr',
+      status: 'completed',
+      authored: '2026-01-10',
+      item: [{ linkId: '44260-8', answer: [{ valueInteger: 0 }] }],
+    });
+    expect(m.body.questionnaires).toEqual([
+      { instrument: 'phq-9', answers: [{ item: 9, value: 0 }] },
+    ]);
+    expect(m.pointers.toFhir('/questionnaires/0/answers/0/value')).toBe(
+      'QuestionnaireResponse/qr/item/0/answer/0/valueInteger',
+    );
+  });
+
+  const symptom = (id: string, code: string, extra: Record<string, unknown>) => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { coding: [{ system: SYSTEM.symptom, code }] },
+    ...extra,
+  });
+
+  it('when symptom Observations come (the service code system), then the latest severity per symptom is read with its location', () => {
+    const m = mapped(
+      symptom('s1', 'insomnia-onset', { valueInteger: 1, effectiveDateTime: '2026-01-01' }),
+      symptom('s2', 'insomnia-onset', { valueInteger: 3, effectiveDateTime: '2026-01-10' }),
+      symptom('s3', 'tremor', { valueInteger: 2 }),
+      symptom('s4', 'not-a-symptom', { valueInteger: 2 }),
+      symptom('s5', 'worry', { valueInteger: 3, status: 'entered-in-error' }),
+    );
+    expect(m.body.symptoms).toEqual([
+      { id: 'insomnia-onset', severity: 3 },
+      { id: 'tremor', severity: 2 },
+    ]);
+    expect(m.pointers.toFhir('/symptoms/0/severity')).toBe('Observation/s2/valueInteger');
+    expect(m.pointers.toFhir('/symptoms/1')).toBe('Observation/s3');
   });
 
   it('when the input is not FHIR, then the mapping is refused', () => {
@@ -322,7 +365,7 @@ describe('FHIR R4 → native request (src/fhir/map.ts)', () => {
                 resourceType: 'MedicationRequest',
                 id: 'd2',
                 status: 'draft',
-                medicationCodeableConcept: { coding: [{ system: SYSTEM.rxnorm, code: '8123' }] },
+                medicationCodeableConcept: { coding: [{ system: SYSTEM.rxnorm, code: '190376' }] },
               },
             },
           ],
@@ -332,7 +375,7 @@ describe('FHIR R4 → native request (src/fhir/map.ts)', () => {
     expect(m.ok).toBe(true);
     if (!m.ok) return;
     expect(m.body.requested).toEqual(['st-johns-wort']);
-    expect(m.body.medications.items).toEqual([{ atc: 'N06AF03', status: 'active' }]);
+    expect(m.body.medications.items).toEqual([{ atc: 'J01XX08', status: 'active' }]);
     expect(m.drafts.map((d) => d.resourceId)).toEqual([
       'MedicationRequest/d1',
       'MedicationRequest/d2',
