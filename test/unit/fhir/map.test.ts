@@ -294,10 +294,18 @@ describe('FHIR R4 → native request (src/fhir/map.ts)', () => {
       item: [{ linkId: '44260-8', answer: [{ valueInteger: 0 }] }],
     });
     expect(m.body.questionnaires).toEqual([
-      { instrument: 'phq-9', answers: [{ item: 9, value: 0 }] },
+      // Dated like any questionnaire: an item answered alone can go stale too.
+      {
+        instrument: 'phq-9',
+        answers: [{ item: 9, value: 0 }],
+        completedAt: '2026-01-10T00:00:00.000Z',
+      },
     ]);
     expect(m.pointers.toFhir('/questionnaires/0/answers/0/value')).toBe(
       'QuestionnaireResponse/qr/item/0/answer/0/valueInteger',
+    );
+    expect(m.pointers.toFhir('/questionnaires/0/completedAt')).toBe(
+      'QuestionnaireResponse/qr/authored',
     );
   });
 
