@@ -71,6 +71,10 @@ export interface Config {
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   readonly bodyLimitBytes: number;
   readonly maxJsonDepth: number;
+  /** POST /v1/evaluations/batch: evaluation lines per request at most (the next gets TOO-MANY-LINES). */
+  readonly batchMaxLines: number;
+  /** POST /v1/evaluations/batch: body bytes per request at most (413, or a BODY-TOO-LARGE line). */
+  readonly batchMaxBytes: number;
   readonly requestTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly nodeEnv: string;
@@ -102,6 +106,8 @@ const envSchema = {
     LOG_LEVEL: { enum: ['error', 'warn', 'info', 'debug'] },
     BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 10485760 },
     MAX_JSON_DEPTH: { type: 'integer', minimum: 4, maximum: 256 },
+    BATCH_MAX_LINES: { type: 'integer', minimum: 1, maximum: 10000000 },
+    BATCH_MAX_BYTES: { type: 'integer', minimum: 1024, maximum: 17179869184 },
     REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 600000 },
     SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, maximum: 600000 },
     NODE_ENV: { type: 'string', maxLength: 40 },
@@ -243,6 +249,8 @@ export function loadConfig(
     logLevel: str('LOG_LEVEL', 'info') as Config['logLevel'],
     bodyLimitBytes: num('BODY_LIMIT_BYTES', 262144),
     maxJsonDepth: num('MAX_JSON_DEPTH', 32),
+    batchMaxLines: num('BATCH_MAX_LINES', 10000),
+    batchMaxBytes: num('BATCH_MAX_BYTES', 67108864),
     requestTimeoutMs: num('REQUEST_TIMEOUT_MS', 30000),
     shutdownGraceMs: num('SHUTDOWN_GRACE_MS', 10000),
     nodeEnv,
