@@ -155,7 +155,10 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
     const againstSrc =
       againstSpec === undefined ? undefined : resolveRulesetSource(againstSpec, io.cwd);
     if (againstSrc) sources.push(againstSrc);
-    const loaded: Ruleset[] = [];
+    // Loaded here only to refuse a broken ruleset before any work and to name it; the workers
+    // load their own. Only the names are kept, so the main thread's heap stays small (its
+    // garbage collections stay cheap while output bytes stream through it).
+    const metas: RulesetMeta[] = [];
     for (const src of sources) {
       const l = loadRules(src.dir, io);
       if (!l.ok) {
@@ -163,9 +166,9 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
         io.err(`✗ ${src.label}: the ruleset does not load`);
         return EXIT.problems;
       }
-      loaded.push(l.ruleset);
+      metas.push(meta(src, l.ruleset));
     }
-    const [rules, against] = loaded as [Ruleset, Ruleset | undefined];
+    const [rulesMeta, againstMeta] = metas as [RulesetMeta, RulesetMeta | undefined];
 
     const out =
       outFile === undefined ? process.stdout : fs.createWriteStream(path.resolve(io.cwd, outFile));
@@ -195,8 +198,8 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
     await closeOut(out, outFile !== undefined);
     progress.done(run.lines, (performance.now() - started) / 1000);
     const file: SummaryFile = {
-      rules: meta(rulesSrc, rules),
-      ...(againstSrc && against ? { against: meta(againstSrc, against) } : {}),
+      rules: rulesMeta,
+      ...(againstMeta ? { against: againstMeta } : {}),
       ...(shard ? { shard } : {}),
       lines: run.lines,
       summary: canonical(run.summary),

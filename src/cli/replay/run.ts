@@ -6,7 +6,7 @@ import { ndjsonLines } from '../../batch/lines';
 import { writable } from '../../lib/streams';
 import { addTally, compareInto, emptyComparison, emptyTally } from './summary';
 import type { ReplaySummary } from './summary';
-import { createReplayer } from './work';
+import { createReplayer, transferList, workItem } from './work';
 import type { WorkerInit, WorkItem, WorkResult } from './work';
 
 export interface Shard {
@@ -100,7 +100,7 @@ class Pool {
     w.busy += 1;
     return new Promise((resolve, reject) => {
       this.pending.set(item.seq, { resolve, reject, slot: best });
-      w.worker.postMessage(item);
+      w.worker.postMessage(item, transferList(item));
     });
   }
 
@@ -164,7 +164,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayRun> {
     if (before && r.before) addTally(before, r.before);
     if (comparison) for (const c of r.changed) compareInto(comparison, c, options.examplesCap);
     written += r.lines;
-    if (!options.out.write(r.ndjson)) await writable(options.out);
+    const bytes = Buffer.from(r.ndjson.buffer, r.ndjson.byteOffset, r.length);
+    if (!options.out.write(bytes)) await writable(options.out);
     options.onProgress?.(written, read.bytes);
   };
   const dispatch = async (item: WorkItem): Promise<void> => {
@@ -176,7 +177,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayRun> {
   };
 
   try {
-    let lines: { line: number; text: string | null }[] = [];
+    let lines: { line: number; bytes: Buffer | undefined }[] = [];
     let bytes = 0;
     let offset = 0;
     for (const input of options.inputs) {
@@ -188,22 +189,19 @@ export async function replay(options: ReplayOptions): Promise<ReplayRun> {
         if (raw.bytes === undefined) {
           // Too long to keep: sharded by its number, answered BODY-TOO-LARGE by the worker.
           if (options.shard && line % options.shard.count !== options.shard.index) continue;
-          lines.push({ line, text: null });
-        } else {
-          if (options.shard && shardOf(raw.bytes, options.shard.count) !== options.shard.index)
-            continue;
-          lines.push({ line, text: raw.bytes.toString('utf8') });
-          bytes += raw.bytes.length;
-        }
+        } else if (options.shard && shardOf(raw.bytes, options.shard.count) !== options.shard.index)
+          continue;
+        lines.push({ line, bytes: raw.bytes });
+        bytes += raw.bytes?.length ?? 0;
         if (lines.length >= ITEM_LINES || bytes >= ITEM_BYTES) {
-          await dispatch({ seq: seq++, lines });
+          await dispatch(workItem(seq++, lines));
           lines = [];
           bytes = 0;
         }
       }
       offset += last;
     }
-    if (lines.length > 0) await dispatch({ seq: seq++, lines });
+    if (lines.length > 0) await dispatch(workItem(seq++, lines));
     while (waiting.size > 0) await writeNext();
   } finally {
     await pool?.close();

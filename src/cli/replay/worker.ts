@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { createReplayer } from './work';
+import { createReplayer, transferList } from './work';
 import type { WorkerInit, WorkItem } from './work';
 
 /** A replay worker thread: items in, results out, one at a time (see ./run.ts). */
@@ -7,6 +7,8 @@ if (parentPort) {
   const port = parentPort;
   const replayer = createReplayer(workerData as WorkerInit);
   port.on('message', (item: WorkItem) => {
-    port.postMessage(replayer.run(item));
+    const result = replayer.run(item);
+    // The output bytes are handed over, not copied (the main thread only writes them).
+    port.postMessage(result, transferList(result));
   });
 }
