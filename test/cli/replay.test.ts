@@ -133,6 +133,59 @@ describe('ntcds replay', () => {
     ]);
   }, 60000);
 
+  it('when INPUT is the FHIR Bulk Data sample folder, then each patient is answered as POST /v1/evaluations answers a Bundle of that patient and its resources (fhir+json), in Patient.ndjson order', async () => {
+    const bulk = path.join(ROOT, 'examples', 'bulk');
+    const out = path.join(tempDir('ntcds-replay-'), 'bulk.ndjson');
+    const r = await ntcds([
+      'replay',
+      bulk,
+      '--as-of',
+      '2026-01-15',
+      '--out',
+      out,
+      '--workers',
+      '2',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/replay: .*examples\/bulk: 3 patients, 13 resources from 6 files/);
+    expect(r.stderr).not.toContain('warning');
+    const { app } = makeApp({ now: () => new Date('2026-01-15T00:00:00Z') });
+    const read = (f: string): { subject?: { reference: string }; id: string }[] =>
+      fs
+        .readFileSync(path.join(bulk, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { subject?: { reference: string }; id: string });
+    const files = fs
+      .readdirSync(bulk)
+      .filter((f) => f !== 'Patient.ndjson')
+      .sort();
+    const got = fs.readFileSync(out, 'utf8').trim().split('\n').map(withoutId);
+    const patients = read('Patient.ndjson');
+    expect(got).toHaveLength(patients.length);
+    for (const [i, patient] of patients.entries()) {
+      const mine = files.flatMap((f) =>
+        read(f).filter((x) => x.subject?.reference === `Patient/${patient.id}`),
+      );
+      const bundle = {
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: [patient, ...mine].map((resource) => ({ resource })),
+      };
+      const res = await request(app)
+        .post('/v1/evaluations')
+        .set('content-type', 'application/fhir+json')
+        .send(JSON.stringify(bundle));
+      expect(res.status).toBe(200);
+      expect(got[i]).toEqual(
+        withoutId(JSON.stringify({ line: i + 1, answer: res.body as unknown })),
+      );
+    }
+    // The sample shows what replay is for: a block, a severe red flag, a child.
+    expect(JSON.stringify(got)).toContain('RF-DEP-SEVERE');
+    expect(JSON.stringify(got)).toContain('RF-PEDS');
+  }, 60000);
+
   it('when stderr is not a terminal and --quiet is not given, then a plain progress line ends the run', async () => {
     const r = await ntcds([
       'replay',

@@ -13,7 +13,8 @@ import type { ExitCode, Io } from '../io';
 import { createProgress } from '../replay/progress';
 import { writeReport } from '../replay/report';
 import { MAX_LINE_BYTES, REPLAY_JSON_DEPTH, replay } from '../replay/run';
-import type { Shard } from '../replay/run';
+import type { ReplayInput, Shard } from '../replay/run';
+import { bulkFiles, isBulkFolder } from '../replay/bulk';
 import { addComparison, addTally, canonical, emptyComparison, emptyTally } from '../replay/summary';
 import type { ReplaySummary } from '../replay/summary';
 import { summaryText } from '../replay/text';
@@ -22,11 +23,14 @@ import { resolveRulesetSource } from '../ruleset-source';
 import type { RulesetSource } from '../ruleset-source';
 
 export const REPLAY_HELP = `ntcds replay INPUT... [--rules DIR|GITREF] [--against DIR|GITREF] [--as-of DATE]
-             [--out FILE] [--report FILE.html] [--workers N] [--shard-index I --shard-count N] [--examples N] [--json] [--quiet]
+             [--out FILE] [--report FILE.html] [--workers N] [--shard-index I --shard-count N] [--examples N]
+             [--tmp-dir DIR] [--json] [--quiet]
 ntcds replay merge SHARD... [--out FILE] [--report FILE.html] [--json]
 
-Replays a population through the rules: INPUT is NDJSON, one evaluation request per line ("-" for
-standard input; line numbers run on across inputs). Writes one line per patient, in input order
+Replays a population through the rules: INPUT is NDJSON, one evaluation request (or FHIR R4 Bundle)
+per line ("-" for standard input), or a FHIR Bulk Data export folder (Patient.ndjson,
+Observation.ndjson, MedicationStatement.ndjson, MedicationRequest.ndjson, Condition.ndjson, …),
+answered as one Bundle per patient, numbered in Patient file order. Line numbers run on across inputs. Writes one line per patient, in input order
 ({"line":N,"answer":…} or {"line":N,"problem":…}, as POST /v1/evaluations/batch does) to --out or
 standard output, and a summary: red flags by code, statuses by intervention, data issues by code;
 with --against, the patients whose outcome changed, grouped by the rules responsible, safety
@@ -40,6 +44,7 @@ FILE.summary.json.
   --shard-index I       answer only the lines whose sha256 falls in shard I of --shard-count
   --shard-count N       (defaults: $JOB_COMPLETION_INDEX and $REPLAY_SHARD_COUNT)
   --examples N          changed patients kept with before/after outcomes (default 200)
+  --tmp-dir DIR         where a bulk folder is grouped per patient (default: the system's)
   --json                print the summary as JSON
   --quiet               no progress on stderr
 merge combines shard outputs (and their .summary.json files) into one output in input order and
@@ -122,6 +127,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
       'shard-index',
       'shard-count',
       'examples',
+      'tmp-dir',
     ],
     ['json', 'quiet', 'help'],
     Number.POSITIVE_INFINITY,
@@ -130,11 +136,22 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
     io.out(REPLAY_HELP);
     return EXIT.ok;
   }
-  const inputs = args.positionals.map((p) => (p === '-' ? p : path.resolve(io.cwd, p)));
-  if (inputs.length === 0) throw new UsageError('replay needs at least one NDJSON input');
-  for (const f of inputs)
-    if (f !== '-' && !(fs.existsSync(f) && fs.statSync(f).isFile()))
+  const inputs: ReplayInput[] = args.positionals.map((p) => {
+    if (p === '-') return { kind: 'ndjson', file: p };
+    const f = path.resolve(io.cwd, p);
+    if (fs.existsSync(f) && fs.statSync(f).isDirectory()) {
+      if (!isBulkFolder(f))
+        throw new UsageError(
+          `${f} is a folder without Patient.ndjson: not a FHIR Bulk Data export`,
+        );
+      return { kind: 'bulk', dir: f };
+    }
+    if (!(fs.existsSync(f) && fs.statSync(f).isFile()))
       throw new UsageError(`no input file at ${f}`);
+    return { kind: 'ndjson', file: f };
+  });
+  if (inputs.length === 0) throw new UsageError('replay needs at least one input');
+  const tmpDir = stringFlag(args, 'tmp-dir');
   const cores = os.availableParallelism();
   const workers = intFlag(args, 'workers', cores, 256);
   const examples = intFlag(args, 'examples', DEFAULT_EXAMPLES, 1000000);
@@ -172,10 +189,16 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
 
     const out =
       outFile === undefined ? process.stdout : fs.createWriteStream(path.resolve(io.cwd, outFile));
-    const totalBytes = inputs.includes('-')
+    // A bulk folder's Bundles are about as long as its files: near enough for an ETA.
+    const sizeOf = (i: ReplayInput): number =>
+      i.kind === 'ndjson'
+        ? fs.statSync(i.file).size
+        : bulkFiles(i.dir).reduce((n, f) => n + fs.statSync(f).size, 0);
+    const totalBytes = inputs.some((i) => i.kind === 'ndjson' && i.file === '-')
       ? undefined
-      : inputs.reduce((n, f) => n + fs.statSync(f).size, 0);
-    const progress = createProgress(process.stderr, totalBytes, args.flags.has('quiet'));
+      : inputs.reduce((n, i) => n + sizeOf(i), 0);
+    const quiet = args.flags.has('quiet');
+    const progress = createProgress(process.stderr, totalBytes, quiet);
     const started = performance.now();
     const run = await replay({
       inputs,
@@ -189,6 +212,18 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
       },
       workers,
       ...(shard ? { shard } : {}),
+      ...(tmpDir === undefined ? {} : { tmpDir: path.resolve(io.cwd, tmpDir) }),
+      onGrouped: (dir, stats) => {
+        if (!quiet)
+          io.err(
+            `replay: ${path.relative(io.cwd, dir) || '.'}: ${String(stats.patients)} patients, ${String(stats.resources)} resources from ${String(stats.files)} files (${String(stats.buckets)} buckets)`,
+          );
+        const left = Object.entries(stats.unplaced);
+        if (left.length > 0)
+          io.err(
+            `ntcds: warning: ${path.relative(io.cwd, dir) || '.'}: resources left out, belonging to no patient of the export: ${left.map(([why, n]) => `${String(n)} ${why}`).join(', ')} (e.g. ${stats.examples.join('; ')})`,
+          );
+      },
       out,
       examplesCap: examples,
       onProgress: (lines, bytes) => {

@@ -3,9 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ndjsonLines } from '../../batch/lines';
+import type { RawLine } from '../../batch/lines';
 import { writable } from '../../lib/streams';
 import { addTally, compareInto, emptyComparison, emptyTally } from './summary';
 import type { ReplaySummary } from './summary';
+import { bulkPatients, emptyBulkStats } from './bulk';
+import type { BulkStats } from './bulk';
 import { createReplayer, transferList, workItem } from './work';
 import type { WorkerInit, WorkItem, WorkResult } from './work';
 
@@ -15,9 +18,18 @@ export interface Shard {
   readonly count: number;
 }
 
+/** An NDJSON file ("-": standard input) or a FHIR Bulk Data export folder (a Bundle per patient). */
+export type ReplayInput =
+  | { readonly kind: 'ndjson'; readonly file: string }
+  | { readonly kind: 'bulk'; readonly dir: string };
+
 export interface ReplayOptions {
-  /** NDJSON files, read in order; "-" is standard input. Line numbers run on across files. */
-  readonly inputs: readonly string[];
+  /** Read in order; line numbers run on across inputs (a folder's lines are its patients). */
+  readonly inputs: readonly ReplayInput[];
+  /** Where a bulk folder is grouped per patient (default: the system's temporary folder). */
+  readonly tmpDir?: string;
+  /** Called once a bulk folder is grouped, before its first patient is answered. */
+  readonly onGrouped?: (dir: string, stats: BulkStats) => void;
   readonly init: WorkerInit;
   /** Worker threads; 0 evaluates on the main thread. */
   readonly workers: number;
@@ -35,6 +47,8 @@ export interface ReplayRun {
   readonly lines: number;
   /** Lines read from the inputs, in every shard. */
   readonly linesRead: number;
+  /** Per bulk folder read: what grouping found. */
+  readonly bulk: readonly BulkStats[];
 }
 
 /** Lines per work item and bytes at most: big enough to amortise messaging, small for order. */
@@ -119,6 +133,34 @@ async function* inputChunks(file: string, read: { bytes: number }): AsyncGenerat
   }
 }
 
+/** An input's lines: an NDJSON file's, or a bulk folder's patients as Bundles. */
+function inputLines(
+  input: ReplayInput,
+  options: ReplayOptions,
+  read: { bytes: number },
+  bulk: BulkStats[],
+): AsyncGenerator<RawLine> {
+  if (input.kind === 'ndjson') return ndjsonLines(inputChunks(input.file, read), MAX_LINE_BYTES);
+  const stats = emptyBulkStats();
+  bulk.push(stats);
+  return (async function* grouped() {
+    let announced = false;
+    for await (const raw of bulkPatients(
+      input.dir,
+      { maxLineBytes: MAX_LINE_BYTES, ...(options.tmpDir ? { tmpDir: options.tmpDir } : {}) },
+      stats,
+    )) {
+      if (!announced) {
+        announced = true;
+        options.onGrouped?.(input.dir, stats);
+      }
+      read.bytes += raw.bytes?.length ?? 0;
+      yield raw;
+    }
+    if (!announced) options.onGrouped?.(input.dir, stats);
+  })();
+}
+
 /** The worker script beside this file once compiled; absent when run from TypeScript sources. */
 export function workerFile(): string | undefined {
   const file = path.join(__dirname, 'worker.js');
@@ -149,6 +191,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayRun> {
   const window = Math.max(1, options.workers) * WINDOW_PER_WORKER;
   const waiting = new Map<number, Promise<WorkResult>>();
   const read = { bytes: 0 };
+  const bulk: BulkStats[] = [];
   let nextWrite = 0;
   let seq = 0;
   let written = 0;
@@ -182,7 +225,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayRun> {
     let offset = 0;
     for (const input of options.inputs) {
       let last = 0;
-      for await (const raw of ndjsonLines(inputChunks(input, read), MAX_LINE_BYTES)) {
+      for await (const raw of inputLines(input, options, read, bulk)) {
         last = raw.line;
         linesRead += 1;
         const line = offset + raw.line;
@@ -210,5 +253,6 @@ export async function replay(options: ReplayOptions): Promise<ReplayRun> {
     summary: { after, ...(before ? { before } : {}), ...(comparison ? { comparison } : {}) },
     lines: written,
     linesRead,
+    bulk,
   };
 }
