@@ -333,6 +333,61 @@ describe('POST /v1/evaluations/batch: the /v1 guard and metrics', () => {
 });
 
 describe('POST /v1/evaluations/batch: backpressure', () => {
+  it('when the body arrives a line at a time, then each answer comes back before the next line is sent (answers are not held for a fuller write)', async () => {
+    const { app } = makeApp();
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const got: string[] = [];
+      let wake: (() => void) | undefined;
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: ROUTE,
+        headers: { 'content-type': NDJSON, 'transfer-encoding': 'chunked' },
+      });
+      const ended = new Promise<void>((resolve) => {
+        req.on('response', (res) => {
+          let buffered = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            buffered += c;
+            const parts = buffered.split('\n');
+            buffered = parts.pop() ?? '';
+            got.push(...parts);
+            wake?.();
+          });
+          res.on('end', resolve);
+        });
+      });
+      const answered = (n: number): Promise<void> =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            reject(new Error(`line ${String(n)} not answered before the next was sent`));
+          }, 5000);
+          const check = (): void => {
+            if (got.length < n) return;
+            clearTimeout(timer);
+            resolve();
+          };
+          wake = check;
+          check();
+        });
+      for (const [i, body] of [plain, emergency, older].entries()) {
+        req.write(`${JSON.stringify(body)}\n`);
+        await answered(i + 1);
+      }
+      req.end();
+      await ended;
+      expect(got.map((l) => (JSON.parse(l) as Line).line)).toEqual([1, 2, 3]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 30000);
+
   it('when the client stops reading, then the server stops evaluating (bounded by the socket buffers), and when it reads again, then every line arrives in order', async () => {
     const { app } = makeApp();
     const server = http.createServer(app);
