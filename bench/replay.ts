@@ -57,9 +57,31 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
+/** CPU seconds of each live thread of a process, by thread id. */
+function threadCpu(pid: number, into: Map<string, number>): void {
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${String(pid)}/task`);
+  } catch {
+    return;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${String(pid)}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      into.set(tid, (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+}
+
 interface Timed {
   seconds: number;
   peakRssMb: number;
+  /** CPU seconds of every thread (last seen), summed, and of the busiest one. */
+  cpuTotal: number;
+  cpuMaxThread: number;
   /** (patients answered so far, RSS MB) from the progress lines. */
   samples: [number, number][];
 }
@@ -86,15 +108,25 @@ function timed(
       for (const m of text.matchAll(/^replay: (\d+) patients, /gm))
         samples.push([Number(m[1]), procStatus(child.pid ?? 0, 'VmRSS')]);
     });
+    const threads = new Map<string, number>();
     const poll = setInterval(() => {
       peak = Math.max(peak, procStatus(child.pid ?? 0, 'VmHWM'));
+      threadCpu(child.pid ?? 0, threads);
     }, 100);
     child.on('error', reject);
     child.on('close', (code) => {
       clearInterval(poll);
       if (code !== 0) reject(new Error(`replay exited ${String(code)}: ${stderr.slice(0, 2000)}`));
-      else
-        resolve({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, peakRssMb: peak, samples });
+      else {
+        const cpu = [...threads.values()];
+        resolve({
+          seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+          peakRssMb: peak,
+          cpuTotal: cpu.reduce((a, b) => a + b, 0),
+          cpuMaxThread: Math.max(0, ...cpu),
+          samples,
+        });
+      }
     });
     if (feed && child.stdin)
       feed(child.stdin).catch((e: unknown) => {
@@ -280,6 +312,14 @@ async function main(): Promise<void> {
     fs.rmSync(path.join(dir, 'o1.ndjson'));
     fs.rmSync(path.join(dir, 'oN.ndjson'));
     const speedUps = one.map((o, i) => o.seconds / (all[i]?.seconds ?? Number.NaN));
+    // What a quiet machine would give, from the CPU each thread used (which other jobs on the
+    // machine barely change): a run takes at least its busiest thread's CPU time and at least
+    // its total CPU time spread over every core.
+    const quietWall = (t: Timed): number => Math.max(t.cpuMaxThread, t.cpuTotal / cores);
+    const cpuSpeedUps = one.map((o, i) => {
+      const a = all[i];
+      return a ? quietWall(o) / quietWall(a) : Number.NaN;
+    });
 
     let streamed: Timed | undefined;
     if (MILLION) {
@@ -311,6 +351,18 @@ async function main(): Promise<void> {
         workers: cores,
         speedUp: round(median(speedUps), 2),
         speedUpsPerRound: speedUps.map((s) => round(s, 2)),
+        /** From per-thread CPU: max(busiest thread, total / cores), 1 worker over N. */
+        quietSpeedUpEstimate: round(median(cpuSpeedUps), 2),
+        cpuSeconds: {
+          oneWorker: {
+            total: round(median(one.map((o) => o.cpuTotal))),
+            busiestThread: round(median(one.map((o) => o.cpuMaxThread))),
+          },
+          allWorkers: {
+            total: round(median(all.map((o) => o.cpuTotal))),
+            busiestThread: round(median(all.map((o) => o.cpuMaxThread))),
+          },
+        },
         peakRssMb: {
           oneWorker: Math.round(median(one.map((o) => o.peakRssMb))),
           allWorkers: Math.round(median(all.map((o) => o.peakRssMb))),
@@ -351,6 +403,7 @@ async function main(): Promise<void> {
         `| replay, 1 worker (${String(PATIENTS)} patients) | ${String(r.oneWorkerPerSec)} evaluations/s | — | |`,
         `| replay, ${String(cores)} workers | ${String(r.allWorkersPerSec)} evaluations/s | — | |`,
         `| speed-up, ${String(cores)} workers vs 1 | ${String(r.speedUp)}× (rounds: ${r.speedUpsPerRound.join(', ')}) | ≥ 1.7× on 2 cores | ${mark(r.speedUp >= 1.7)} |`,
+        `| speed-up a quiet machine would give (from per-thread CPU) | ${String(r.quietSpeedUpEstimate)}× (CPU s, 1 worker: ${String(r.cpuSeconds.oneWorker.total)} total, ${String(r.cpuSeconds.oneWorker.busiestThread)} busiest thread; ${String(cores)}: ${String(r.cpuSeconds.allWorkers.total)}, ${String(r.cpuSeconds.allWorkers.busiestThread)}) | ≥ 1.7× | ${mark(r.quietSpeedUpEstimate >= 1.7)} |`,
         `| peak RSS, ${String(PATIENTS)} patients, ${String(cores)} workers | ${String(r.peakRssMb.allWorkers)} MB | — | |`,
         streamed
           ? `| peak RSS, ${String(STREAMED)} patients streamed | ${String(Math.round(streamed.peakRssMb))} MB (RSS ${tenth === undefined ? '?' : String(Math.round(tenth))} MB at ${String(STREAMED / 10)}; ${String(Math.round(streamed.seconds))} s) | ≤ 300 MB | ${mark(streamed.peakRssMb <= 300)} |`

@@ -89,6 +89,11 @@ export interface Config {
   readonly cdsHooks: CdsHooksConfig;
 }
 
+/** Where checked-ruleset snapshots go unless RULESET_SNAPSHOT_DIR says otherwise. */
+export function defaultSnapshotDir(): string {
+  return path.join(projectRoot(), 'node_modules', '.cache', 'neurotransmitter-cds');
+}
+
 /** Where the shipped ruleset lives. */
 export function defaultRulesDir(): string {
   return path.join(projectRoot(), 'rules');
@@ -240,12 +245,7 @@ export function loadConfig(
     rulesetSnapshotDir:
       str('RULESET_SNAPSHOT_DIR', '') === 'off'
         ? ''
-        : path.resolve(
-            str(
-              'RULESET_SNAPSHOT_DIR',
-              path.join(projectRoot(), 'node_modules', '.cache', 'neurotransmitter-cds'),
-            ),
-          ),
+        : path.resolve(str('RULESET_SNAPSHOT_DIR', defaultSnapshotDir())),
     logLevel: str('LOG_LEVEL', 'info') as Config['logLevel'],
     bodyLimitBytes: num('BODY_LIMIT_BYTES', 262144),
     maxJsonDepth: num('MAX_JSON_DEPTH', 32),

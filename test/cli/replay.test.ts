@@ -112,6 +112,8 @@ describe('ntcds replay', () => {
     };
     expect(file.summary.comparison.changedPatients).toBe(1);
     expect(file.summary.comparison.examples.map((e) => e.line)).toEqual([1]);
+    const changed = fs.readFileSync(`${out}.changed.ndjson`, 'utf8').trim().split('\n');
+    expect(changed.map((l) => JSON.parse(l) as unknown)).toEqual(file.summary.comparison.examples);
   }, 60000);
 
   it('when --as-of is given, then requests without asOf are answered as of that date and those with one keep theirs', async () => {
@@ -268,5 +270,15 @@ describe('ntcds replay: shards', () => {
       summary: { comparison: { changedPatients: number } };
     };
     expect(summary.summary.comparison.changedPatients).toBeGreaterThan(0);
+    // Every changed patient, not only the summary's first examples, spilled beside the output
+    // and merged in input order.
+    const changed = fs.readFileSync(`${merged}.changed.ndjson`, 'utf8');
+    expect(changed).toBe(fs.readFileSync(`${single}.changed.ndjson`, 'utf8'));
+    const numbers = changed
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { line: number }).line);
+    expect(numbers).toHaveLength(summary.summary.comparison.changedPatients);
+    expect([...numbers].sort((a, b) => a - b)).toEqual(numbers);
   }, 400000);
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ndjsonLines } from '../../batch/lines';
+import { defaultSnapshotDir } from '../../config';
 import { projectRoot } from '../../lib/paths';
 import { writable } from '../../lib/streams';
 import type { Ruleset } from '../../engine/ruleset';
@@ -80,6 +81,11 @@ function shardOfArgs(index: string | undefined, count: string | undefined): Shar
 
 function summaryPath(out: string): string {
   return `${out}.summary.json`;
+}
+
+/** Every changed patient (with --against), beside the output: FILE.changed.ndjson. */
+function changedPath(out: string): string {
+  return `${out}.changed.ndjson`;
 }
 
 async function closeOut(stream: NodeJS.WritableStream, isFile: boolean): Promise<void> {
@@ -175,9 +181,10 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
     // Loaded here only to refuse a broken ruleset before any work and to name it; the workers
     // load their own. Only the names are kept, so the main thread's heap stays small (its
     // garbage collections stay cheap while output bytes stream through it).
+    const snapshotDir = defaultSnapshotDir();
     const metas: RulesetMeta[] = [];
     for (const src of sources) {
-      const l = loadRules(src.dir, io);
+      const l = loadRules(src.dir, io, { snapshotDir });
       if (!l.ok) {
         for (const i of l.issues) io.err(issueLine(i));
         io.err(`✗ ${src.label}: the ruleset does not load`);
@@ -197,6 +204,10 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
     const totalBytes = inputs.some((i) => i.kind === 'ndjson' && i.file === '-')
       ? undefined
       : inputs.reduce((n, i) => n + sizeOf(i), 0);
+    const changedOut =
+      outFile !== undefined && againstSrc
+        ? fs.createWriteStream(changedPath(path.resolve(io.cwd, outFile)))
+        : undefined;
     const quiet = args.flags.has('quiet');
     const progress = createProgress(process.stderr, totalBytes, quiet);
     const started = performance.now();
@@ -209,6 +220,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
         now: new Date().toISOString(),
         maxJsonDepth: REPLAY_JSON_DEPTH,
         maxLineBytes: MAX_LINE_BYTES,
+        snapshotDir,
       },
       workers,
       ...(shard ? { shard } : {}),
@@ -226,11 +238,13 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
       },
       out,
       examplesCap: examples,
+      ...(changedOut ? { changedOut } : {}),
       onProgress: (lines, bytes) => {
         progress.update(lines, bytes);
       },
     });
     await closeOut(out, outFile !== undefined);
+    if (changedOut) await closeOut(changedOut, true);
     progress.done(run.lines, (performance.now() - started) / 1000);
     const file: SummaryFile = {
       rules: rulesMeta,
@@ -302,8 +316,27 @@ async function mergeCommand(argv: readonly string[], io: Io): Promise<ExitCode> 
   const outFile = stringFlag(args, 'out');
   const out =
     outFile === undefined ? process.stdout : fs.createWriteStream(path.resolve(io.cwd, outFile));
-  // k-way merge by line number: each shard is already in input order.
-  const its = shards.map((s) => numbered(s));
+  const lines = await mergeByLine(shards, out);
+  await closeOut(out, outFile !== undefined);
+  const changed = shards.map(changedPath);
+  if (outFile !== undefined && first.against && changed.every((c) => fs.existsSync(c))) {
+    const target = fs.createWriteStream(changedPath(path.resolve(io.cwd, outFile)));
+    await mergeByLine(changed, target);
+    await closeOut(target, true);
+  }
+  const merged: SummaryFile = {
+    rules: first.rules,
+    ...(first.against ? { against: first.against } : {}),
+    lines,
+    summary: canonical(summary),
+  };
+  await finish(io, merged, outFile, stringFlag(args, 'report'), args.flags.has('json'));
+  return EXIT.ok;
+}
+
+/** k-way merge of files already in line order (`{"line":N,…` lines) into one; the line count. */
+async function mergeByLine(files: readonly string[], out: NodeJS.WritableStream): Promise<number> {
+  const its = files.map((s) => numbered(s));
   const heads = await Promise.all(its.map((it) => it.next()));
   let lines = 0;
   for (;;) {
@@ -322,13 +355,5 @@ async function mergeCommand(argv: readonly string[], io: Io): Promise<ExitCode> 
     if (!out.write(Buffer.concat([head.value.text, Buffer.from('\n')]))) await writable(out);
     heads[best] = await it.next();
   }
-  await closeOut(out, outFile !== undefined);
-  const merged: SummaryFile = {
-    rules: first.rules,
-    ...(first.against ? { against: first.against } : {}),
-    lines,
-    summary: canonical(summary),
-  };
-  await finish(io, merged, outFile, stringFlag(args, 'report'), args.flags.has('json'));
-  return EXIT.ok;
+  return lines;
 }

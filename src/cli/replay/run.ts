@@ -37,6 +37,11 @@ export interface ReplayOptions {
   readonly out: NodeJS.WritableStream;
   /** Changed patients kept with their before/after outcome (the rest are only counted). */
   readonly examplesCap: number;
+  /**
+   * With `--against`: every changed patient, one JSON line each in input order, written here as
+   * it is found (the summary keeps only counts and the first `examplesCap`).
+   */
+  readonly changedOut?: NodeJS.WritableStream;
   /** After each written batch: lines written so far and input bytes read. */
   readonly onProgress?: (lines: number, bytesRead: number) => void;
 }
@@ -206,6 +211,11 @@ export async function replay(options: ReplayOptions): Promise<ReplayRun> {
     addTally(after, r.after);
     if (before && r.before) addTally(before, r.before);
     if (comparison) for (const c of r.changed) compareInto(comparison, c, options.examplesCap);
+    const changedOut = options.changedOut;
+    if (changedOut && r.changed.length > 0) {
+      const text = r.changed.map((c) => `${JSON.stringify(c)}\n`).join('');
+      if (!changedOut.write(text)) await writable(changedOut);
+    }
     written += r.lines;
     const bytes = Buffer.from(r.ndjson.buffer, r.ndjson.byteOffset, r.length);
     if (!options.out.write(bytes)) await writable(options.out);

@@ -27,6 +27,11 @@ export interface WorkerInit {
   readonly now: string;
   readonly maxJsonDepth: number;
   readonly maxLineBytes: number;
+  /**
+   * Checked-ruleset snapshots (src/rules/snapshot.ts): the main thread's check writes one, so
+   * each worker starts in milliseconds instead of parsing and checking the rules again.
+   */
+  readonly snapshotDir?: string;
 }
 
 /**
@@ -120,8 +125,8 @@ export interface Replayer {
   run(item: WorkItem): WorkResult;
 }
 
-function load(dir: string): Ruleset {
-  const loaded = loadRuleset(dir);
+function load(dir: string, snapshotDir: string | undefined): Ruleset {
+  const loaded = loadRuleset(dir, undefined, snapshotDir === undefined ? {} : { snapshotDir });
   if (!loaded.ok) throw new Error(`the ruleset at ${dir} does not load`);
   return loaded.ruleset;
 }
@@ -138,8 +143,9 @@ function resultOf(outcome: LineOutcome): EvaluationResult {
  * Runs inside a worker thread; a plain function so it can also run in-process.
  */
 export function createReplayer(init: WorkerInit): Replayer {
-  const after = load(init.rulesDir);
-  const before = init.againstDir === undefined ? undefined : load(init.againstDir);
+  const after = load(init.rulesDir, init.snapshotDir);
+  const before =
+    init.againstDir === undefined ? undefined : load(init.againstDir, init.snapshotDir);
   const servedAfter = serveRuleset(after);
   const servedBefore = before ? serveRuleset(before) : undefined;
   const changedRules: readonly RuleChange[] = before ? ruleChanges(before, after) : [];
