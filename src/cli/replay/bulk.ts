@@ -14,20 +14,21 @@ import { bulkPatientOf } from '../../fhir/bulk';
  * 1. partition: every line is parsed once for its patient (a Patient's id, or the `subject` /
  *    `patient` reference of the others) and appended to one of B bucket files on disk chosen by a
  *    hash of that id, so each patient's resources all land in one bucket; B is the folder's size
- *    over `bucketBytes`, so a bucket holds about `bucketBytes`;
+ *    over `bucketBytes` (at most MAX_BUCKETS), so a bucket holds about `bucketBytes`;
  * 2. group: one bucket at a time is read, its patients' Bundles are built (bytes spliced, not
  *    re-serialised) and written to a run file sorted by patient number;
  * 3. merge: the B sorted run files are merged by patient number, one line at a time each.
  *
- * Resident memory is about 3 × `bucketBytes` (one bucket, its Bundles, and their order) plus
- * 64 KiB per bucket, whatever the export's size; disk use is about twice the export. A patient
- * whose Bundle is longer than `maxLineBytes` is yielded without bytes (answered BODY-TOO-LARGE).
+ * Resident memory is a few times `bucketBytes` (one bucket, its Bundles, their order: measured
+ * about 4.5×, on top of the process's own) plus 32 KiB per bucket, whatever the export's size up
+ * to MAX_BUCKETS buckets; disk use is about twice the export. A patient whose Bundle is longer
+ * than `maxLineBytes` is yielded without bytes (answered BODY-TOO-LARGE).
  */
 
 export interface BulkOptions {
   /** Where the bucket and run files go (a fresh folder inside is removed afterwards). */
   readonly tmpDir?: string;
-  /** About how many bytes of resources one bucket holds (default 32 MiB). */
+  /** About how many bytes of resources one bucket holds (default 8 MiB). */
   readonly bucketBytes?: number;
   readonly maxLineBytes: number;
 }
@@ -45,8 +46,11 @@ export interface BulkStats {
   buckets: number;
 }
 
-const DEFAULT_BUCKET_BYTES = 32 << 20;
-const WRITE_BUFFER = 64 << 10;
+const DEFAULT_BUCKET_BYTES = 8 << 20;
+/** At most this many buckets (open files at once); past 8 GiB of export, buckets grow instead. */
+const MAX_BUCKETS = 1024;
+const WRITE_BUFFER = 16 << 10;
+const READ_BUFFER = 16 << 10;
 const EXAMPLES = 5;
 const TAB = 0x09;
 const BUNDLE_HEAD = Buffer.from('{"resourceType":"Bundle","type":"collection","entry":[');
@@ -230,7 +234,8 @@ function group(bucket: string, run: string, maxLineBytes: number, stats: BulkSta
 
 /** A sorted run file's lines as (patient number, Bundle bytes or undefined when too long). */
 async function* runLines(file: string, maxLineBytes: number): AsyncGenerator<RawLine> {
-  for await (const raw of ndjsonLines(fs.createReadStream(file), maxLineBytes + 32)) {
+  const stream = fs.createReadStream(file, { highWaterMark: READ_BUFFER });
+  for await (const raw of ndjsonLines(stream, maxLineBytes + 32)) {
     if (!raw.bytes) throw new Error(`${file}:${String(raw.line)}: a grouped line is too long`);
     const [n, bundle] = fields(raw.bytes, 1);
     if (!n || !bundle) continue;
@@ -251,7 +256,10 @@ export async function* bulkPatients(
 ): AsyncGenerator<RawLine> {
   const files = bulkFiles(dir);
   const total = files.reduce((n, f) => n + fs.statSync(f).size, 0);
-  const buckets = Math.max(1, Math.ceil(total / (options.bucketBytes ?? DEFAULT_BUCKET_BYTES)));
+  const buckets = Math.min(
+    MAX_BUCKETS,
+    Math.max(1, Math.ceil(total / (options.bucketBytes ?? DEFAULT_BUCKET_BYTES))),
+  );
   stats.files = files.length;
   stats.buckets = buckets;
   const work = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'ntcds-bulk-'));
