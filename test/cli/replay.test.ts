@@ -188,6 +188,31 @@ describe('ntcds replay', () => {
     expect(JSON.stringify(got)).toContain('RF-PEDS');
   }, 60000);
 
+  it('when a bulk folder has resources that belong to no patient of the export, then they are left out with a warning naming them; a folder without Patient.ndjson is a usage error', async () => {
+    const dir = tempDir('ntcds-replay-bulk-');
+    fs.cpSync(path.join(ROOT, 'examples', 'bulk'), dir, { recursive: true });
+    fs.appendFileSync(
+      path.join(dir, 'Observation.ndjson'),
+      `${JSON.stringify({ resourceType: 'Observation', id: 'stray', subject: { reference: 'Patient/gone' } })}\n`,
+    );
+    const r = await ntcds(['replay', dir, '--as-of', '2026-01-15', '--quiet', '--workers', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      'resources left out, belonging to no patient of the export: 1 patient not in the export',
+    );
+    expect(r.stderr).toContain('Patient/gone');
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{"line":')),
+    ).toHaveLength(3);
+    fs.rmSync(path.join(dir, 'Patient.ndjson'));
+    const notBulk = await ntcds(['replay', dir, '--quiet']);
+    expect(notBulk.code).toBe(2);
+    expect(notBulk.stderr).toContain('not a FHIR Bulk Data export');
+  }, 60000);
+
   it('when stderr is not a terminal and --quiet is not given, then a plain progress line ends the run', async () => {
     const r = await ntcds([
       'replay',
