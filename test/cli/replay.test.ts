@@ -213,6 +213,22 @@ describe('ntcds replay', () => {
     expect(notBulk.stderr).toContain('not a FHIR Bulk Data export');
   }, 60000);
 
+  it('when thousands of patients stream through two workers that reuse their output buffers, then the output is byte for byte the in-process (--workers 0) output', async () => {
+    const input = population(3000);
+    const dir = tempDir('ntcds-replay-');
+    const common = ['replay', input, '--as-of', '2026-01-15', '--quiet'];
+    const [two, zero] = await Promise.all([
+      ntcds([...common, '--workers', '2', '--out', path.join(dir, 'two.ndjson')]),
+      ntcds([...common, '--workers', '0', '--out', path.join(dir, 'zero.ndjson')]),
+    ]);
+    expect(two.code).toBe(0);
+    expect(zero.code).toBe(0);
+    const a = fs.readFileSync(path.join(dir, 'two.ndjson'));
+    const b = fs.readFileSync(path.join(dir, 'zero.ndjson'));
+    expect(a.toString('utf8').split('\n')).toHaveLength(3001);
+    expect(a.equals(b)).toBe(true);
+  }, 180000);
+
   it('when stderr is not a terminal and --quiet is not given, then a plain progress line ends the run', async () => {
     const r = await ntcds([
       'replay',

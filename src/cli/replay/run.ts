@@ -80,6 +80,9 @@ class Pool {
     { resolve: (r: WorkResult) => void; reject: (e: Error) => void; slot: number }
   >();
   private failure: Error | undefined;
+  private closed = false;
+  /** Which worker filled each result, to hand its buffer back. */
+  private readonly slots = new WeakMap<WorkResult, number>();
 
   constructor(size: number, init: WorkerInit, file: string) {
     for (let i = 0; i < size; i += 1) {
@@ -91,6 +94,7 @@ class Pool {
         this.pending.delete(r.seq);
         const w = this.workers[slot];
         if (w) w.busy -= 1;
+        this.slots.set(r, slot);
         p.resolve(r);
       });
       worker.on('error', (e: Error) => {
@@ -109,6 +113,15 @@ class Pool {
     this.pending.clear();
   }
 
+  /** Hands a written output buffer back to the worker that filled it, for reuse. */
+  recycle(result: WorkResult): void {
+    const slot = this.slots.get(result);
+    const buffer = result.ndjson.buffer;
+    if (slot === undefined || this.closed || !(buffer instanceof ArrayBuffer)) return;
+    if (buffer.byteLength === 0) return;
+    this.workers[slot]?.worker.postMessage({ spare: buffer }, [buffer]);
+  }
+
   run(item: WorkItem): Promise<WorkResult> {
     if (this.failure) return Promise.reject(this.failure);
     let best = 0;
@@ -124,6 +137,7 @@ class Pool {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 }
@@ -218,7 +232,11 @@ export async function replay(options: ReplayOptions): Promise<ReplayRun> {
     }
     written += r.lines;
     const bytes = Buffer.from(r.ndjson.buffer, r.ndjson.byteOffset, r.length);
-    if (!options.out.write(bytes)) await writable(options.out);
+    // Once written, the buffer goes back to its worker (never while the stream still holds it).
+    const took = options.out.write(bytes, () => {
+      pool?.recycle(r);
+    });
+    if (!took) await writable(options.out);
     options.onProgress?.(written, read.bytes);
   };
   const dispatch = async (item: WorkItem): Promise<void> => {

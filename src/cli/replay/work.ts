@@ -96,8 +96,12 @@ class Utf8Out {
   private buf: Buffer;
   length = 0;
 
-  constructor(initial: number) {
-    this.buf = Buffer.allocUnsafeSlow(initial);
+  /** `spare`: a buffer the main thread handed back after writing it, reused when big enough. */
+  constructor(initial: number, spare?: ArrayBuffer) {
+    this.buf =
+      spare !== undefined && spare.byteLength >= initial
+        ? Buffer.from(spare)
+        : Buffer.allocUnsafeSlow(initial);
   }
 
   line(text: string): void {
@@ -122,7 +126,8 @@ class Utf8Out {
 const OUT_BYTES_PER_LINE = 24 * 1024;
 
 export interface Replayer {
-  run(item: WorkItem): WorkResult;
+  /** `spare`: an output buffer to reuse (see worker.ts), so a steady run allocates none. */
+  run(item: WorkItem, spare?: ArrayBuffer): WorkResult;
 }
 
 function load(dir: string, snapshotDir: string | undefined): Ruleset {
@@ -176,11 +181,11 @@ export function createReplayer(init: WorkerInit): Replayer {
   const oBefore = servedBefore ? optionsFor(servedBefore) : undefined;
 
   return {
-    run(item) {
+    run(item, spare) {
       const tAfter = emptyTally();
       const tBefore = oBefore ? emptyTally() : undefined;
       const changed: ChangedPatient[] = [];
-      const out = new Utf8Out(Math.max(1024, item.lineNumbers.length * OUT_BYTES_PER_LINE));
+      const out = new Utf8Out(Math.max(1024, item.lineNumbers.length * OUT_BYTES_PER_LINE), spare);
       const all = Buffer.from(item.bytes.buffer, item.bytes.byteOffset, item.bytes.byteLength);
       let start = 0;
       for (let i = 0; i < item.lineNumbers.length; i += 1) {
