@@ -228,7 +228,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
       onGrouped: (dir, stats) => {
         if (!quiet)
           io.err(
-            `replay: ${path.relative(io.cwd, dir) || '.'}: ${String(stats.patients)} patients, ${String(stats.resources)} resources from ${String(stats.files)} files (${String(stats.buckets)} buckets)`,
+            `replay: ${path.relative(io.cwd, dir) || '.'}: ${String(stats.patients)} patients, ${String(stats.resources)} resources from ${String(stats.files)} files (${String(stats.buckets)} ${stats.buckets === 1 ? 'bucket' : 'buckets'} on disk)`,
           );
         const left = Object.entries(stats.unplaced);
         if (left.length > 0)
