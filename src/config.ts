@@ -77,6 +77,10 @@ export interface Config {
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   readonly bodyLimitBytes: number;
   readonly maxJsonDepth: number;
+  /** POST /v1/evaluations/batch: evaluation lines per request at most (the next gets TOO-MANY-LINES). */
+  readonly batchMaxLines: number;
+  /** POST /v1/evaluations/batch: body bytes per request at most (413, or a BODY-TOO-LARGE line). */
+  readonly batchMaxBytes: number;
   readonly requestTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly nodeEnv: string;
@@ -89,6 +93,11 @@ export interface Config {
   /** Whether GET /metrics needs an API key like /v1 routes do. */
   readonly metricsRequireAuth: boolean;
   readonly cdsHooks: CdsHooksConfig;
+}
+
+/** Where checked-ruleset snapshots go unless RULESET_SNAPSHOT_DIR says otherwise. */
+export function defaultSnapshotDir(): string {
+  return path.join(projectRoot(), 'node_modules', '.cache', 'neurotransmitter-cds');
 }
 
 /** Where the shipped ruleset lives. */
@@ -108,6 +117,8 @@ const envSchema = {
     LOG_LEVEL: { enum: ['error', 'warn', 'info', 'debug'] },
     BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 10485760 },
     MAX_JSON_DEPTH: { type: 'integer', minimum: 4, maximum: 256 },
+    BATCH_MAX_LINES: { type: 'integer', minimum: 1, maximum: 10000000 },
+    BATCH_MAX_BYTES: { type: 'integer', minimum: 1024, maximum: 17179869184 },
     REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 600000 },
     SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, maximum: 600000 },
     NODE_ENV: { type: 'string', maxLength: 40 },
@@ -256,15 +267,12 @@ export function loadConfig(
     rulesetSnapshotDir:
       str('RULESET_SNAPSHOT_DIR', '') === 'off'
         ? ''
-        : path.resolve(
-            str(
-              'RULESET_SNAPSHOT_DIR',
-              path.join(projectRoot(), 'node_modules', '.cache', 'neurotransmitter-cds'),
-            ),
-          ),
+        : path.resolve(str('RULESET_SNAPSHOT_DIR', defaultSnapshotDir())),
     logLevel: str('LOG_LEVEL', 'info') as Config['logLevel'],
     bodyLimitBytes: num('BODY_LIMIT_BYTES', 262144),
     maxJsonDepth: num('MAX_JSON_DEPTH', 32),
+    batchMaxLines: num('BATCH_MAX_LINES', 10000),
+    batchMaxBytes: num('BATCH_MAX_BYTES', 67108864),
     requestTimeoutMs: num('REQUEST_TIMEOUT_MS', 30000),
     shutdownGraceMs: num('SHUTDOWN_GRACE_MS', 10000),
     nodeEnv,

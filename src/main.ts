@@ -88,6 +88,8 @@ function main(): void {
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     maxJsonDepth: config.maxJsonDepth,
+    batchMaxLines: config.batchMaxLines,
+    batchMaxBytes: config.batchMaxBytes,
     isDraining: () => isDraining(server),
     auth: config.auth,
     rateLimitPerMinute: config.rateLimitPerMinute,

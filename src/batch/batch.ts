@@ -1,6 +1,7 @@
 import { answer } from '../engine/answer';
 import type { Rejection, ServedRuleset } from '../engine/answer';
 import type { EvaluationResponse } from '../engine/response-types';
+import { relocate } from '../fhir/pointers';
 import { DEFAULT_KINDS, kindOf } from './kinds';
 import type { LineKind } from './kinds';
 import { ndjsonLines } from './lines';
@@ -32,6 +33,8 @@ export interface BatchOptions {
   /** A line's bytes to a JSON value, throwing when they are not acceptable JSON. */
   readonly decode: (bytes: Buffer) => unknown;
   readonly kinds?: readonly LineKind[];
+  /** The instant a mapped line (FHIR) is read at, as its asOf (default: `now()`). */
+  readonly mappedAsOf?: Date;
   /** The evaluation id of a line's answer (default: a random UUID). */
   readonly evaluationIdOf?: (line: number) => string;
   /** Let other work run every this many lines (default 32): evaluation is synchronous. */
@@ -55,15 +58,32 @@ export function answerLine(
   } catch (error) {
     return { kind: 'unreadable', line, error };
   }
-  const mapped = kindOf(value, options.kinds ?? DEFAULT_KINDS).toEvaluationBody(value);
+  const mapped = kindOf(value, options.kinds ?? DEFAULT_KINDS).toEvaluationBody(value, {
+    catalog: options.served.ruleset.catalog,
+    asOf: options.mappedAsOf ?? options.now(),
+  });
+  const pointers = mapped.ok ? mapped.pointers : undefined;
   if (!mapped.ok) return { kind: 'rejected', line, rejection: mapped.rejection };
   const answered = answer(options.served, mapped.body, {
     traceFull: options.traceFull,
     now: options.now,
     ...(options.evaluationIdOf ? { evaluationId: options.evaluationIdOf(line) } : {}),
   });
-  if (!answered.ok) return { kind: 'rejected', line, rejection: answered.rejection };
-  return { kind: 'answer', line, response: answered.response, seconds: answered.seconds };
+  if (!answered.ok) {
+    const { rejection } = answered;
+    return {
+      kind: 'rejected',
+      line,
+      rejection: pointers
+        ? { ...rejection, errors: relocate(rejection.errors, pointers) }
+        : rejection,
+    };
+  }
+  // A mapped line's data issues point into its FHIR input, as POST /v1/evaluations answers them.
+  const response = pointers
+    ? { ...answered.response, dataIssues: relocate(answered.response.dataIssues, pointers) }
+    : answered.response;
+  return { kind: 'answer', line, response, seconds: answered.seconds };
 }
 
 /**

@@ -29,9 +29,9 @@ export function casesDirOf(args: ParsedArgs, io: Io): string {
 export type Loaded = { ok: true; ruleset: Ruleset } | { ok: false; issues: Issue[] };
 
 /** The ruleset under dir, its problems with paths relative to the working directory. */
-export function loadRules(dir: string, io: Io): Loaded {
+export function loadRules(dir: string, io: Io, options: { snapshotDir?: string } = {}): Loaded {
   if (!fs.existsSync(dir)) throw new UsageError(`no rules folder at ${dir}`);
-  const result = loadRuleset(dir);
+  const result = loadRuleset(dir, undefined, options);
   if (result.ok) return result;
   return { ok: false, issues: result.issues.map((i) => relocate(i, dir, io.cwd)) };
 }

@@ -197,3 +197,57 @@ describe('the server with --watch-rules (npm run dev) as a child process', () =>
     expect((fixed.body.ruleset as { hash: string }).hash).toBe(hash);
   }, 60000);
 });
+
+describe('the server as a child process: batch limits from the environment', () => {
+  let server: ChildProcess | undefined;
+  afterEach(() => {
+    if (server?.exitCode === null) server.kill('SIGTERM');
+  });
+
+  it('when BATCH_MAX_LINES=2 is set, then a batch of three gets two answers and TOO-MANY-LINES on line 3; when BATCH_MAX_BYTES is passed by Content-Length, then 413', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const outDir = buildCli();
+    let stderr = '';
+    server = spawn(process.execPath, [path.join(outDir, 'src', 'main.js')], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        BATCH_MAX_LINES: '2',
+        BATCH_MAX_BYTES: '4096',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    server.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const url = `http://127.0.0.1:${String(port)}/v1/evaluations/batch`;
+    const line = JSON.stringify({ patient: { age: 40, sex: 'female' } });
+    const post = (body: string): Promise<Response> =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+    const deadline = Date.now() + 20000;
+    let res: Response | undefined;
+    while (res === undefined) {
+      try {
+        res = await post(`${line}\n${line}\n${line}\n`);
+      } catch {
+        if (Date.now() > deadline) throw new Error(`the server did not start:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    expect(res.status).toBe(200);
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; answer?: unknown; problem?: { code: string } });
+    expect(lines.map((l) => [l.line, l.answer ? 'answer' : l.problem?.code])).toEqual([
+      [1, 'answer'],
+      [2, 'answer'],
+      [3, 'TOO-MANY-LINES'],
+    ]);
+    const big = await post(`${line}\n`.repeat(200));
+    expect(big.status).toBe(413);
+  }, 60000);
+});

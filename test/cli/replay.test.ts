@@ -112,6 +112,8 @@ describe('ntcds replay', () => {
     };
     expect(file.summary.comparison.changedPatients).toBe(1);
     expect(file.summary.comparison.examples.map((e) => e.line)).toEqual([1]);
+    const changed = fs.readFileSync(`${out}.changed.ndjson`, 'utf8').trim().split('\n');
+    expect(changed.map((l) => JSON.parse(l) as unknown)).toEqual(file.summary.comparison.examples);
   }, 60000);
 
   it('when --as-of is given, then requests without asOf are answered as of that date and those with one keep theirs', async () => {
@@ -132,6 +134,100 @@ describe('ntcds replay', () => {
       '2025-03-01T10:00:00Z',
     ]);
   }, 60000);
+
+  it('when INPUT is the FHIR Bulk Data sample folder, then each patient is answered as POST /v1/evaluations answers a Bundle of that patient and its resources (fhir+json), in Patient.ndjson order', async () => {
+    const bulk = path.join(ROOT, 'examples', 'bulk');
+    const out = path.join(tempDir('ntcds-replay-'), 'bulk.ndjson');
+    const r = await ntcds([
+      'replay',
+      bulk,
+      '--as-of',
+      '2026-01-15',
+      '--out',
+      out,
+      '--workers',
+      '2',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/replay: .*examples\/bulk: 3 patients, 13 resources from 6 files/);
+    expect(r.stderr).not.toContain('warning');
+    const { app } = makeApp({ now: () => new Date('2026-01-15T00:00:00Z') });
+    const read = (f: string): { subject?: { reference: string }; id: string }[] =>
+      fs
+        .readFileSync(path.join(bulk, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { subject?: { reference: string }; id: string });
+    const files = fs
+      .readdirSync(bulk)
+      .filter((f) => f !== 'Patient.ndjson')
+      .sort();
+    const got = fs.readFileSync(out, 'utf8').trim().split('\n').map(withoutId);
+    const patients = read('Patient.ndjson');
+    expect(got).toHaveLength(patients.length);
+    for (const [i, patient] of patients.entries()) {
+      const mine = files.flatMap((f) =>
+        read(f).filter((x) => x.subject?.reference === `Patient/${patient.id}`),
+      );
+      const bundle = {
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: [patient, ...mine].map((resource) => ({ resource })),
+      };
+      const res = await request(app)
+        .post('/v1/evaluations')
+        .set('content-type', 'application/fhir+json')
+        .send(JSON.stringify(bundle));
+      expect(res.status).toBe(200);
+      expect(got[i]).toEqual(
+        withoutId(JSON.stringify({ line: i + 1, answer: res.body as unknown })),
+      );
+    }
+    // The sample shows what replay is for: a block, a severe red flag, a child.
+    expect(JSON.stringify(got)).toContain('RF-DEP-SEVERE');
+    expect(JSON.stringify(got)).toContain('RF-PEDS');
+  }, 60000);
+
+  it('when a bulk folder has resources that belong to no patient of the export, then they are left out with a warning naming them; a folder without Patient.ndjson is a usage error', async () => {
+    const dir = tempDir('ntcds-replay-bulk-');
+    fs.cpSync(path.join(ROOT, 'examples', 'bulk'), dir, { recursive: true });
+    fs.appendFileSync(
+      path.join(dir, 'Observation.ndjson'),
+      `${JSON.stringify({ resourceType: 'Observation', id: 'stray', subject: { reference: 'Patient/gone' } })}\n`,
+    );
+    const r = await ntcds(['replay', dir, '--as-of', '2026-01-15', '--quiet', '--workers', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      'resources left out, belonging to no patient of the export: 1 patient not in the export',
+    );
+    expect(r.stderr).toContain('Patient/gone');
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{"line":')),
+    ).toHaveLength(3);
+    fs.rmSync(path.join(dir, 'Patient.ndjson'));
+    const notBulk = await ntcds(['replay', dir, '--quiet']);
+    expect(notBulk.code).toBe(2);
+    expect(notBulk.stderr).toContain('not a FHIR Bulk Data export');
+  }, 60000);
+
+  it('when thousands of patients stream through two workers that reuse their output buffers, then the output is byte for byte the in-process (--workers 0) output', async () => {
+    const input = population(3000);
+    const dir = tempDir('ntcds-replay-');
+    const common = ['replay', input, '--as-of', '2026-01-15', '--quiet'];
+    const [two, zero] = await Promise.all([
+      ntcds([...common, '--workers', '2', '--out', path.join(dir, 'two.ndjson')]),
+      ntcds([...common, '--workers', '0', '--out', path.join(dir, 'zero.ndjson')]),
+    ]);
+    expect(two.code).toBe(0);
+    expect(zero.code).toBe(0);
+    const a = fs.readFileSync(path.join(dir, 'two.ndjson'));
+    const b = fs.readFileSync(path.join(dir, 'zero.ndjson'));
+    expect(a.toString('utf8').split('\n')).toHaveLength(3001);
+    expect(a.equals(b)).toBe(true);
+  }, 180000);
 
   it('when stderr is not a terminal and --quiet is not given, then a plain progress line ends the run', async () => {
     const r = await ntcds([
@@ -215,5 +311,15 @@ describe('ntcds replay: shards', () => {
       summary: { comparison: { changedPatients: number } };
     };
     expect(summary.summary.comparison.changedPatients).toBeGreaterThan(0);
+    // Every changed patient, not only the summary's first examples, spilled beside the output
+    // and merged in input order.
+    const changed = fs.readFileSync(`${merged}.changed.ndjson`, 'utf8');
+    expect(changed).toBe(fs.readFileSync(`${single}.changed.ndjson`, 'utf8'));
+    const numbers = changed
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { line: number }).line);
+    expect(numbers).toHaveLength(summary.summary.comparison.changedPatients);
+    expect([...numbers].sort((a, b) => a - b)).toEqual(numbers);
   }, 400000);
 });

@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { AuthConfig } from '../../src/config';
+import { SYSTEM } from '../../src/fhir/codes';
 import { makeApp } from '../support/app';
 import { makeRequest, phq9 } from '../support/factories';
 import { appWith, sha256Hex } from '../security/support';
@@ -48,6 +49,53 @@ function sample(text: string, name: string): number {
 
 describe('POST /v1/evaluations/batch: answers', () => {
   const { app } = makeApp();
+
+  it('when a line is a FHIR R4 Bundle, then it is answered exactly as POST /v1/evaluations answers it as application/fhir+json (data issues pointing into the Bundle), and a native line beside it is unaffected', async () => {
+    const fixed = makeApp({ now: () => new Date('2026-01-15T00:00:00Z') }).app;
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [
+        {
+          resource: { resourceType: 'Patient', id: 'p1', birthDate: '1980-06-01', gender: 'male' },
+        },
+        {
+          resource: {
+            resourceType: 'MedicationStatement',
+            id: 'unk',
+            status: 'active',
+            medicationCodeableConcept: { coding: [{ system: SYSTEM.rxnorm, code: '617993' }] },
+          },
+        },
+      ],
+    };
+    const noBirthDate = { ...bundle, entry: [{ resource: { resourceType: 'Patient', id: 'p2' } }] };
+    const res = await request(fixed)
+      .post(ROUTE)
+      .set('content-type', NDJSON)
+      .send(ndjson(bundle, plain, noBirthDate));
+    expect(res.status).toBe(200);
+    const got = lines(res.text);
+    const single = await request(fixed)
+      .post('/v1/evaluations')
+      .set('content-type', 'application/fhir+json')
+      .send(JSON.stringify(bundle));
+    expect(single.status).toBe(200);
+    expect(comparable(got[0]?.answer)).toEqual(comparable(single.body as Record<string, unknown>));
+    const issues = got[0]?.answer?.dataIssues as { code: string; pointer: string }[];
+    expect(issues.find((d) => d.code === 'DATA-MED-UNKNOWN')?.pointer).toBe(
+      'MedicationStatement/unk/medicationCodeableConcept',
+    );
+    const native = await request(fixed).post('/v1/evaluations').send(plain);
+    expect(comparable(got[1]?.answer)).toEqual(comparable(native.body as Record<string, unknown>));
+    const refused = await request(fixed)
+      .post('/v1/evaluations')
+      .set('content-type', 'application/fhir+json')
+      .send(JSON.stringify(noBirthDate));
+    expect(refused.status).toBe(400);
+    const { instance: _i, requestId: _r, ...problem } = refused.body as Record<string, unknown>;
+    expect(got[2]).toEqual({ line: 3, problem });
+  });
 
   it('when three requests are posted as NDJSON, then three NDJSON lines come back in input order, each the same answer the single route gives', async () => {
     const res = await request(app)
@@ -285,6 +333,61 @@ describe('POST /v1/evaluations/batch: the /v1 guard and metrics', () => {
 });
 
 describe('POST /v1/evaluations/batch: backpressure', () => {
+  it('when the body arrives a line at a time, then each answer comes back before the next line is sent (answers are not held for a fuller write)', async () => {
+    const { app } = makeApp();
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const got: string[] = [];
+      let wake: (() => void) | undefined;
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: ROUTE,
+        headers: { 'content-type': NDJSON, 'transfer-encoding': 'chunked' },
+      });
+      const ended = new Promise<void>((resolve) => {
+        req.on('response', (res) => {
+          let buffered = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            buffered += c;
+            const parts = buffered.split('\n');
+            buffered = parts.pop() ?? '';
+            got.push(...parts);
+            wake?.();
+          });
+          res.on('end', resolve);
+        });
+      });
+      const answered = (n: number): Promise<void> =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            reject(new Error(`line ${String(n)} not answered before the next was sent`));
+          }, 5000);
+          const check = (): void => {
+            if (got.length < n) return;
+            clearTimeout(timer);
+            resolve();
+          };
+          wake = check;
+          check();
+        });
+      for (const [i, body] of [plain, emergency, older].entries()) {
+        req.write(`${JSON.stringify(body)}\n`);
+        await answered(i + 1);
+      }
+      req.end();
+      await ended;
+      expect(got.map((l) => (JSON.parse(l) as Line).line)).toEqual([1, 2, 3]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 30000);
+
   it('when the client stops reading, then the server stops evaluating (bounded by the socket buffers), and when it reads again, then every line arrives in order', async () => {
     const { app } = makeApp();
     const server = http.createServer(app);

@@ -15,6 +15,8 @@ describe('configuration (src/config.ts)', () => {
       logLevel: 'info',
       bodyLimitBytes: 262144,
       maxJsonDepth: 32,
+      batchMaxLines: 10000,
+      batchMaxBytes: 67108864,
       requestTimeoutMs: 30000,
       shutdownGraceMs: 10000,
       nodeEnv: 'development',
@@ -24,6 +26,12 @@ describe('configuration (src/config.ts)', () => {
     expect(isDevelopmentMode(config.auth)).toBe(true);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.auth)).toBe(true);
+  });
+
+  it('when the batch limits are set, then the batch route gets them', () => {
+    const config = loadConfig({ BATCH_MAX_LINES: '250', BATCH_MAX_BYTES: '1048576' });
+    expect(config.batchMaxLines).toBe(250);
+    expect(config.batchMaxBytes).toBe(1048576);
   });
 
   it('when NODE_ENV=production has no authentication, then it refuses with a message naming what to set', () => {
@@ -91,6 +99,8 @@ describe('configuration (src/config.ts)', () => {
     ['CDS_FHIR_SERVERS', 'ftp://ehr.example/fhir'],
     ['CDS_FHIR_SERVERS', 'https://ehr.example/fhir?_format=json'],
     ['CDS_FHIR_SERVERS', 'https://user:zzSECRETzz@ehr.example/fhir'],
+    ['BATCH_MAX_LINES', '0'],
+    ['BATCH_MAX_BYTES', '12'],
   ])(
     'when %s=%s, then start-up fails with a ConfigError that names the variable, not its value',
     (key, value) => {

@@ -41,7 +41,7 @@ export interface TestApp {
 
 /** createApp() on the real rules, with logs captured at every level. */
 export function makeApp(
-  options: { ruleset?: Ruleset | null; bodyLimitBytes?: number } = {},
+  options: { ruleset?: Ruleset | null; bodyLimitBytes?: number; now?: () => Date } = {},
 ): TestApp {
   const transport = new MemoryTransport();
   const logger = createLogger('debug', [transport]);
@@ -51,6 +51,7 @@ export function makeApp(
     store,
     logger,
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   return { app, logs: transport.lines, store, logger };
 }

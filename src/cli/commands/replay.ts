@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ndjsonLines } from '../../batch/lines';
+import { defaultSnapshotDir } from '../../config';
 import { projectRoot } from '../../lib/paths';
 import { writable } from '../../lib/streams';
 import type { Ruleset } from '../../engine/ruleset';
@@ -13,7 +14,8 @@ import type { ExitCode, Io } from '../io';
 import { createProgress } from '../replay/progress';
 import { writeReport } from '../replay/report';
 import { MAX_LINE_BYTES, REPLAY_JSON_DEPTH, replay } from '../replay/run';
-import type { Shard } from '../replay/run';
+import type { ReplayInput, Shard } from '../replay/run';
+import { bulkFiles, isBulkFolder } from '../replay/bulk';
 import { addComparison, addTally, canonical, emptyComparison, emptyTally } from '../replay/summary';
 import type { ReplaySummary } from '../replay/summary';
 import { summaryText } from '../replay/text';
@@ -22,11 +24,14 @@ import { resolveRulesetSource } from '../ruleset-source';
 import type { RulesetSource } from '../ruleset-source';
 
 export const REPLAY_HELP = `ntcds replay INPUT... [--rules DIR|GITREF] [--against DIR|GITREF] [--as-of DATE]
-             [--out FILE] [--report FILE.html] [--workers N] [--shard-index I --shard-count N] [--examples N] [--json] [--quiet]
+             [--out FILE] [--report FILE.html] [--workers N] [--shard-index I --shard-count N] [--examples N]
+             [--tmp-dir DIR] [--json] [--quiet]
 ntcds replay merge SHARD... [--out FILE] [--report FILE.html] [--json]
 
-Replays a population through the rules: INPUT is NDJSON, one evaluation request per line ("-" for
-standard input; line numbers run on across inputs). Writes one line per patient, in input order
+Replays a population through the rules: INPUT is NDJSON, one evaluation request (or FHIR R4 Bundle)
+per line ("-" for standard input), or a FHIR Bulk Data export folder (Patient.ndjson,
+Observation.ndjson, MedicationStatement.ndjson, MedicationRequest.ndjson, Condition.ndjson, …),
+answered as one Bundle per patient, numbered in Patient file order. Line numbers run on across inputs. Writes one line per patient, in input order
 ({"line":N,"answer":…} or {"line":N,"problem":…}, as POST /v1/evaluations/batch does) to --out or
 standard output, and a summary: red flags by code, statuses by intervention, data issues by code;
 with --against, the patients whose outcome changed, grouped by the rules responsible, safety
@@ -40,6 +45,7 @@ FILE.summary.json.
   --shard-index I       answer only the lines whose sha256 falls in shard I of --shard-count
   --shard-count N       (defaults: $JOB_COMPLETION_INDEX and $REPLAY_SHARD_COUNT)
   --examples N          changed patients kept with before/after outcomes (default 200)
+  --tmp-dir DIR         where a bulk folder is grouped per patient (default: the system's)
   --json                print the summary as JSON
   --quiet               no progress on stderr
 merge combines shard outputs (and their .summary.json files) into one output in input order and
@@ -75,6 +81,11 @@ function shardOfArgs(index: string | undefined, count: string | undefined): Shar
 
 function summaryPath(out: string): string {
   return `${out}.summary.json`;
+}
+
+/** Every changed patient (with --against), beside the output: FILE.changed.ndjson. */
+function changedPath(out: string): string {
+  return `${out}.changed.ndjson`;
 }
 
 async function closeOut(stream: NodeJS.WritableStream, isFile: boolean): Promise<void> {
@@ -122,6 +133,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
       'shard-index',
       'shard-count',
       'examples',
+      'tmp-dir',
     ],
     ['json', 'quiet', 'help'],
     Number.POSITIVE_INFINITY,
@@ -130,11 +142,22 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
     io.out(REPLAY_HELP);
     return EXIT.ok;
   }
-  const inputs = args.positionals.map((p) => (p === '-' ? p : path.resolve(io.cwd, p)));
-  if (inputs.length === 0) throw new UsageError('replay needs at least one NDJSON input');
-  for (const f of inputs)
-    if (f !== '-' && !(fs.existsSync(f) && fs.statSync(f).isFile()))
+  const inputs: ReplayInput[] = args.positionals.map((p) => {
+    if (p === '-') return { kind: 'ndjson', file: p };
+    const f = path.resolve(io.cwd, p);
+    if (fs.existsSync(f) && fs.statSync(f).isDirectory()) {
+      if (!isBulkFolder(f))
+        throw new UsageError(
+          `${f} is a folder without Patient.ndjson: not a FHIR Bulk Data export`,
+        );
+      return { kind: 'bulk', dir: f };
+    }
+    if (!(fs.existsSync(f) && fs.statSync(f).isFile()))
       throw new UsageError(`no input file at ${f}`);
+    return { kind: 'ndjson', file: f };
+  });
+  if (inputs.length === 0) throw new UsageError('replay needs at least one input');
+  const tmpDir = stringFlag(args, 'tmp-dir');
   const cores = os.availableParallelism();
   const workers = intFlag(args, 'workers', cores, 256);
   const examples = intFlag(args, 'examples', DEFAULT_EXAMPLES, 1000000);
@@ -155,24 +178,38 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
     const againstSrc =
       againstSpec === undefined ? undefined : resolveRulesetSource(againstSpec, io.cwd);
     if (againstSrc) sources.push(againstSrc);
-    const loaded: Ruleset[] = [];
+    // Loaded here only to refuse a broken ruleset before any work and to name it; the workers
+    // load their own. Only the names are kept, so the main thread's heap stays small (its
+    // garbage collections stay cheap while output bytes stream through it).
+    const snapshotDir = defaultSnapshotDir();
+    const metas: RulesetMeta[] = [];
     for (const src of sources) {
-      const l = loadRules(src.dir, io);
+      const l = loadRules(src.dir, io, { snapshotDir });
       if (!l.ok) {
         for (const i of l.issues) io.err(issueLine(i));
         io.err(`✗ ${src.label}: the ruleset does not load`);
         return EXIT.problems;
       }
-      loaded.push(l.ruleset);
+      metas.push(meta(src, l.ruleset));
     }
-    const [rules, against] = loaded as [Ruleset, Ruleset | undefined];
+    const [rulesMeta, againstMeta] = metas as [RulesetMeta, RulesetMeta | undefined];
 
     const out =
       outFile === undefined ? process.stdout : fs.createWriteStream(path.resolve(io.cwd, outFile));
-    const totalBytes = inputs.includes('-')
+    // A bulk folder's Bundles are about as long as its files: near enough for an ETA.
+    const sizeOf = (i: ReplayInput): number =>
+      i.kind === 'ndjson'
+        ? fs.statSync(i.file).size
+        : bulkFiles(i.dir).reduce((n, f) => n + fs.statSync(f).size, 0);
+    const totalBytes = inputs.some((i) => i.kind === 'ndjson' && i.file === '-')
       ? undefined
-      : inputs.reduce((n, f) => n + fs.statSync(f).size, 0);
-    const progress = createProgress(process.stderr, totalBytes, args.flags.has('quiet'));
+      : inputs.reduce((n, i) => n + sizeOf(i), 0);
+    const changedOut =
+      outFile !== undefined && againstSrc
+        ? fs.createWriteStream(changedPath(path.resolve(io.cwd, outFile)))
+        : undefined;
+    const quiet = args.flags.has('quiet');
+    const progress = createProgress(process.stderr, totalBytes, quiet);
     const started = performance.now();
     const run = await replay({
       inputs,
@@ -183,20 +220,35 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<Ex
         now: new Date().toISOString(),
         maxJsonDepth: REPLAY_JSON_DEPTH,
         maxLineBytes: MAX_LINE_BYTES,
+        snapshotDir,
       },
       workers,
       ...(shard ? { shard } : {}),
+      ...(tmpDir === undefined ? {} : { tmpDir: path.resolve(io.cwd, tmpDir) }),
+      onGrouped: (dir, stats) => {
+        if (!quiet)
+          io.err(
+            `replay: ${path.relative(io.cwd, dir) || '.'}: ${String(stats.patients)} patients, ${String(stats.resources)} resources from ${String(stats.files)} files (${String(stats.buckets)} ${stats.buckets === 1 ? 'bucket' : 'buckets'} on disk)`,
+          );
+        const left = Object.entries(stats.unplaced);
+        if (left.length > 0)
+          io.err(
+            `ntcds: warning: ${path.relative(io.cwd, dir) || '.'}: resources left out, belonging to no patient of the export: ${left.map(([why, n]) => `${String(n)} ${why}`).join(', ')} (e.g. ${stats.examples.join('; ')})`,
+          );
+      },
       out,
       examplesCap: examples,
+      ...(changedOut ? { changedOut } : {}),
       onProgress: (lines, bytes) => {
         progress.update(lines, bytes);
       },
     });
     await closeOut(out, outFile !== undefined);
+    if (changedOut) await closeOut(changedOut, true);
     progress.done(run.lines, (performance.now() - started) / 1000);
     const file: SummaryFile = {
-      rules: meta(rulesSrc, rules),
-      ...(againstSrc && against ? { against: meta(againstSrc, against) } : {}),
+      rules: rulesMeta,
+      ...(againstMeta ? { against: againstMeta } : {}),
       ...(shard ? { shard } : {}),
       lines: run.lines,
       summary: canonical(run.summary),
@@ -264,8 +316,27 @@ async function mergeCommand(argv: readonly string[], io: Io): Promise<ExitCode> 
   const outFile = stringFlag(args, 'out');
   const out =
     outFile === undefined ? process.stdout : fs.createWriteStream(path.resolve(io.cwd, outFile));
-  // k-way merge by line number: each shard is already in input order.
-  const its = shards.map((s) => numbered(s));
+  const lines = await mergeByLine(shards, out);
+  await closeOut(out, outFile !== undefined);
+  const changed = shards.map(changedPath);
+  if (outFile !== undefined && first.against && changed.every((c) => fs.existsSync(c))) {
+    const target = fs.createWriteStream(changedPath(path.resolve(io.cwd, outFile)));
+    await mergeByLine(changed, target);
+    await closeOut(target, true);
+  }
+  const merged: SummaryFile = {
+    rules: first.rules,
+    ...(first.against ? { against: first.against } : {}),
+    lines,
+    summary: canonical(summary),
+  };
+  await finish(io, merged, outFile, stringFlag(args, 'report'), args.flags.has('json'));
+  return EXIT.ok;
+}
+
+/** k-way merge of files already in line order (`{"line":N,…` lines) into one; the line count. */
+async function mergeByLine(files: readonly string[], out: NodeJS.WritableStream): Promise<number> {
+  const its = files.map((s) => numbered(s));
   const heads = await Promise.all(its.map((it) => it.next()));
   let lines = 0;
   for (;;) {
@@ -284,13 +355,5 @@ async function mergeCommand(argv: readonly string[], io: Io): Promise<ExitCode> 
     if (!out.write(Buffer.concat([head.value.text, Buffer.from('\n')]))) await writable(out);
     heads[best] = await it.next();
   }
-  await closeOut(out, outFile !== undefined);
-  const merged: SummaryFile = {
-    rules: first.rules,
-    ...(first.against ? { against: first.against } : {}),
-    lines,
-    summary: canonical(summary),
-  };
-  await finish(io, merged, outFile, stringFlag(args, 'report'), args.flags.has('json'));
-  return EXIT.ok;
+  return lines;
 }

@@ -3,10 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ndjsonLines } from '../../batch/lines';
+import type { RawLine } from '../../batch/lines';
 import { writable } from '../../lib/streams';
 import { addTally, compareInto, emptyComparison, emptyTally } from './summary';
 import type { ReplaySummary } from './summary';
-import { createReplayer } from './work';
+import { bulkPatients, emptyBulkStats } from './bulk';
+import type { BulkStats } from './bulk';
+import { createReplayer, transferList, workItem } from './work';
 import type { WorkerInit, WorkItem, WorkResult } from './work';
 
 export interface Shard {
@@ -15,9 +18,18 @@ export interface Shard {
   readonly count: number;
 }
 
+/** An NDJSON file ("-": standard input) or a FHIR Bulk Data export folder (a Bundle per patient). */
+export type ReplayInput =
+  | { readonly kind: 'ndjson'; readonly file: string }
+  | { readonly kind: 'bulk'; readonly dir: string };
+
 export interface ReplayOptions {
-  /** NDJSON files, read in order; "-" is standard input. Line numbers run on across files. */
-  readonly inputs: readonly string[];
+  /** Read in order; line numbers run on across inputs (a folder's lines are its patients). */
+  readonly inputs: readonly ReplayInput[];
+  /** Where a bulk folder is grouped per patient (default: the system's temporary folder). */
+  readonly tmpDir?: string;
+  /** Called once a bulk folder is grouped, before its first patient is answered. */
+  readonly onGrouped?: (dir: string, stats: BulkStats) => void;
   readonly init: WorkerInit;
   /** Worker threads; 0 evaluates on the main thread. */
   readonly workers: number;
@@ -25,6 +37,11 @@ export interface ReplayOptions {
   readonly out: NodeJS.WritableStream;
   /** Changed patients kept with their before/after outcome (the rest are only counted). */
   readonly examplesCap: number;
+  /**
+   * With `--against`: every changed patient, one JSON line each in input order, written here as
+   * it is found (the summary keeps only counts and the first `examplesCap`).
+   */
+  readonly changedOut?: NodeJS.WritableStream;
   /** After each written batch: lines written so far and input bytes read. */
   readonly onProgress?: (lines: number, bytesRead: number) => void;
 }
@@ -35,6 +52,8 @@ export interface ReplayRun {
   readonly lines: number;
   /** Lines read from the inputs, in every shard. */
   readonly linesRead: number;
+  /** Per bulk folder read: what grouping found. */
+  readonly bulk: readonly BulkStats[];
 }
 
 /** Lines per work item and bytes at most: big enough to amortise messaging, small for order. */
@@ -61,6 +80,9 @@ class Pool {
     { resolve: (r: WorkResult) => void; reject: (e: Error) => void; slot: number }
   >();
   private failure: Error | undefined;
+  private closed = false;
+  /** Which worker filled each result, to hand its buffer back. */
+  private readonly slots = new WeakMap<WorkResult, number>();
 
   constructor(size: number, init: WorkerInit, file: string) {
     for (let i = 0; i < size; i += 1) {
@@ -72,6 +94,7 @@ class Pool {
         this.pending.delete(r.seq);
         const w = this.workers[slot];
         if (w) w.busy -= 1;
+        this.slots.set(r, slot);
         p.resolve(r);
       });
       worker.on('error', (e: Error) => {
@@ -90,6 +113,15 @@ class Pool {
     this.pending.clear();
   }
 
+  /** Hands a written output buffer back to the worker that filled it, for reuse. */
+  recycle(result: WorkResult): void {
+    const slot = this.slots.get(result);
+    const buffer = result.ndjson.buffer;
+    if (slot === undefined || this.closed || !(buffer instanceof ArrayBuffer)) return;
+    if (buffer.byteLength === 0) return;
+    this.workers[slot]?.worker.postMessage({ spare: buffer }, [buffer]);
+  }
+
   run(item: WorkItem): Promise<WorkResult> {
     if (this.failure) return Promise.reject(this.failure);
     let best = 0;
@@ -100,11 +132,12 @@ class Pool {
     w.busy += 1;
     return new Promise((resolve, reject) => {
       this.pending.set(item.seq, { resolve, reject, slot: best });
-      w.worker.postMessage(item);
+      w.worker.postMessage(item, transferList(item));
     });
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 }
@@ -117,6 +150,34 @@ async function* inputChunks(file: string, read: { bytes: number }): AsyncGenerat
     read.bytes += buf.length;
     yield buf;
   }
+}
+
+/** An input's lines: an NDJSON file's, or a bulk folder's patients as Bundles. */
+function inputLines(
+  input: ReplayInput,
+  options: ReplayOptions,
+  read: { bytes: number },
+  bulk: BulkStats[],
+): AsyncGenerator<RawLine> {
+  if (input.kind === 'ndjson') return ndjsonLines(inputChunks(input.file, read), MAX_LINE_BYTES);
+  const stats = emptyBulkStats();
+  bulk.push(stats);
+  return (async function* grouped() {
+    let announced = false;
+    for await (const raw of bulkPatients(
+      input.dir,
+      { maxLineBytes: MAX_LINE_BYTES, ...(options.tmpDir ? { tmpDir: options.tmpDir } : {}) },
+      stats,
+    )) {
+      if (!announced) {
+        announced = true;
+        options.onGrouped?.(input.dir, stats);
+      }
+      read.bytes += raw.bytes?.length ?? 0;
+      yield raw;
+    }
+    if (!announced) options.onGrouped?.(input.dir, stats);
+  })();
 }
 
 /** The worker script beside this file once compiled; absent when run from TypeScript sources. */
@@ -149,6 +210,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayRun> {
   const window = Math.max(1, options.workers) * WINDOW_PER_WORKER;
   const waiting = new Map<number, Promise<WorkResult>>();
   const read = { bytes: 0 };
+  const bulk: BulkStats[] = [];
   let nextWrite = 0;
   let seq = 0;
   let written = 0;
@@ -163,8 +225,18 @@ export async function replay(options: ReplayOptions): Promise<ReplayRun> {
     addTally(after, r.after);
     if (before && r.before) addTally(before, r.before);
     if (comparison) for (const c of r.changed) compareInto(comparison, c, options.examplesCap);
+    const changedOut = options.changedOut;
+    if (changedOut && r.changed.length > 0) {
+      const text = r.changed.map((c) => `${JSON.stringify(c)}\n`).join('');
+      if (!changedOut.write(text)) await writable(changedOut);
+    }
     written += r.lines;
-    if (!options.out.write(r.ndjson)) await writable(options.out);
+    const bytes = Buffer.from(r.ndjson.buffer, r.ndjson.byteOffset, r.length);
+    // Once written, the buffer goes back to its worker (never while the stream still holds it).
+    const took = options.out.write(bytes, () => {
+      pool?.recycle(r);
+    });
+    if (!took) await writable(options.out);
     options.onProgress?.(written, read.bytes);
   };
   const dispatch = async (item: WorkItem): Promise<void> => {
@@ -176,34 +248,31 @@ export async function replay(options: ReplayOptions): Promise<ReplayRun> {
   };
 
   try {
-    let lines: { line: number; text: string | null }[] = [];
+    let lines: { line: number; bytes: Buffer | undefined }[] = [];
     let bytes = 0;
     let offset = 0;
     for (const input of options.inputs) {
       let last = 0;
-      for await (const raw of ndjsonLines(inputChunks(input, read), MAX_LINE_BYTES)) {
+      for await (const raw of inputLines(input, options, read, bulk)) {
         last = raw.line;
         linesRead += 1;
         const line = offset + raw.line;
         if (raw.bytes === undefined) {
           // Too long to keep: sharded by its number, answered BODY-TOO-LARGE by the worker.
           if (options.shard && line % options.shard.count !== options.shard.index) continue;
-          lines.push({ line, text: null });
-        } else {
-          if (options.shard && shardOf(raw.bytes, options.shard.count) !== options.shard.index)
-            continue;
-          lines.push({ line, text: raw.bytes.toString('utf8') });
-          bytes += raw.bytes.length;
-        }
+        } else if (options.shard && shardOf(raw.bytes, options.shard.count) !== options.shard.index)
+          continue;
+        lines.push({ line, bytes: raw.bytes });
+        bytes += raw.bytes?.length ?? 0;
         if (lines.length >= ITEM_LINES || bytes >= ITEM_BYTES) {
-          await dispatch({ seq: seq++, lines });
+          await dispatch(workItem(seq++, lines));
           lines = [];
           bytes = 0;
         }
       }
       offset += last;
     }
-    if (lines.length > 0) await dispatch({ seq: seq++, lines });
+    if (lines.length > 0) await dispatch(workItem(seq++, lines));
     while (waiting.size > 0) await writeNext();
   } finally {
     await pool?.close();
@@ -212,5 +281,6 @@ export async function replay(options: ReplayOptions): Promise<ReplayRun> {
     summary: { after, ...(before ? { before } : {}), ...(comparison ? { comparison } : {}) },
     lines: written,
     linesRead,
+    bulk,
   };
 }

@@ -14,6 +14,9 @@ import { traceMode } from './evaluations';
 
 export const BATCH_ROUTE = '/v1/evaluations/batch';
 
+/** Answer lines are written at the latest once this many characters are waiting. */
+const WRITE_BYTES = 64 * 1024;
+
 export interface BatchRouteDeps extends EvaluationRouteDeps {
   /** Evaluation lines answered per request at most (the next line gets TOO-MANY-LINES). */
   readonly batchMaxLines: number;
@@ -96,9 +99,36 @@ async function stream(
   l.rulesetVersion = served.ruleset.manifest.version;
   let lastLine = 0;
   let stoppedEarly = false;
+  // Lines are gathered into one write per turn of the event loop (or per WRITE_BYTES), not one
+  // per line: answers still leave as soon as the reader's next line is awaited, and a write the
+  // socket does not take holds back the next line's evaluation until it drains.
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  let scheduled = false;
+  let blocked: Promise<void> | undefined;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending.length === 0 || res.destroyed) return;
+    const text = pending.join('');
+    pending = [];
+    pendingBytes = 0;
+    if (!res.write(text))
+      blocked = writable(res).then(() => {
+        blocked = undefined;
+      });
+  };
   const send = async (out: BatchLine): Promise<boolean> => {
+    if (blocked) await blocked;
     if (res.destroyed) return false;
-    if (!res.write(`${JSON.stringify(out)}\n`)) await writable(res);
+    const text = `${JSON.stringify(out)}\n`;
+    pending.push(text);
+    pendingBytes += text.length;
+    if (pendingBytes >= WRITE_BYTES) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+    if (blocked) await blocked;
     return !res.destroyed;
   };
   try {
@@ -128,6 +158,9 @@ async function stream(
     if (problem.code === 'INTERNAL') l.problemCode = 'INTERNAL';
     await send({ line: lastLine + 1, problem: lineProblem(problem) });
   }
+  flush();
+  if (blocked) await blocked;
+  if (res.destroyed) return;
   res.end();
   // The rest of an unread body is not worth reading: close the connection after this answer.
   if (stoppedEarly)
