@@ -18,6 +18,10 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import type { Result } from 'autocannon';
+import { answer, answerRequest, serveRuleset } from '../src/engine/answer';
+import { loadRuleset } from '../src/engine/ruleset';
+import { decodeJsonBody } from '../src/http/json-body';
+import { formatIssue } from '../src/lib/issue';
 import { post, startNode, stop, treeCpuUs } from './procs';
 import type { Started } from './procs';
 import { median, round } from './stats';
@@ -91,8 +95,64 @@ export interface CpuCase {
   readonly target: number;
 }
 
+/** In-process µs of each step the service runs for one README-example request (median of runs). */
+export interface StepBudget {
+  readonly shapeCheckDecodeParse: number;
+  readonly parseOnly: number;
+  readonly validate: number;
+  readonly factsEvaluateAssemble: number;
+  readonly stringifyHits: number;
+  readonly stringifyFull: number;
+  readonly factsEvaluateAssembleFull: number;
+}
+
+function timeStep(run: () => unknown, n: number): number {
+  for (let i = 0; i < Math.min(n, 2000); i++) run();
+  const runs: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) run();
+    runs.push(Number(process.hrtime.bigint() - t0) / 1000 / n);
+  }
+  return round(median(runs), 1);
+}
+
+/** The steps of one answer, timed in this process on the README example (same code as served). */
+export function stepBudget(readme: string): StepBudget {
+  const loaded = loadRuleset(RULES_DIR);
+  if (!loaded.ok) throw new Error(loaded.issues.slice(0, 5).map(formatIssue).join('\n'));
+  const served = serveRuleset(loaded.ruleset);
+  const raw = Buffer.from(readme);
+  const now = (): Date => new Date();
+  const checked = served.requests.validate(decodeJsonBody(raw, 32));
+  if (!checked.ok) throw new Error('README example does not validate');
+  const hits = answer(served, decodeJsonBody(raw, 32), { traceFull: false, now });
+  const full = answer(served, decodeJsonBody(raw, 32), { traceFull: true, now });
+  if (!hits.ok || !full.ok) throw new Error('README example not answered');
+  // Each run validates a freshly parsed body (validation may normalise in place); the parse is
+  // timed alone and taken off.
+  const parseOnly = timeStep(() => JSON.parse(readme), 20000);
+  const validatePlusParse = timeStep(() => served.requests.validate(JSON.parse(readme)), 20000);
+  return {
+    shapeCheckDecodeParse: timeStep(() => decodeJsonBody(raw, 32), 20000),
+    parseOnly,
+    validate: round(validatePlusParse - parseOnly, 1),
+    factsEvaluateAssemble: timeStep(
+      () => answerRequest(served.ruleset, checked.request, { traceFull: false, now }),
+      10000,
+    ),
+    factsEvaluateAssembleFull: timeStep(
+      () => answerRequest(served.ruleset, checked.request, { traceFull: true, now }),
+      1000,
+    ),
+    stringifyHits: timeStep(() => JSON.stringify(hits.response), 10000),
+    stringifyFull: timeStep(() => JSON.stringify(full.response), 500),
+  };
+}
+
 export interface HttpResults {
   readonly loadAverage: number[];
+  readonly steps: StepBudget;
   readonly cpu: CpuCase[];
   readonly latency50: { p50Ms: number; p99Ms: number; p999Ms: number; requestsPerSecond: number };
   readonly cdsLatency: { p50Ms: number; p99Ms: number; connections: number };
@@ -201,8 +261,11 @@ export async function httpBench(settings: HttpSettings): Promise<HttpResults> {
           await stop(s);
         }
       }
+    log('· in-process step budget');
+    const steps = stepBudget(readme);
     return {
       loadAverage: os.loadavg().map((x) => round(x, 2)),
+      steps,
       cpu,
       latency50: {
         p50Ms: lat.latency.p50,
@@ -278,6 +341,35 @@ export function httpTargets(h: HttpResults): Target[] {
   ];
 }
 
+export function budgetTable(h: HttpResults): string[] {
+  const hits = h.cpu[0];
+  const full = h.cpu[1];
+  const s = h.steps;
+  if (!hits || !full) return [];
+  const rest = (service: number, floor: number, work: number): number =>
+    round(service - floor - work, 0);
+  const workHits =
+    s.shapeCheckDecodeParse - s.parseOnly + s.validate + s.factsEvaluateAssemble + s.stringifyHits;
+  const workFull =
+    s.shapeCheckDecodeParse -
+    s.parseOnly +
+    s.validate +
+    s.factsEvaluateAssembleFull +
+    s.stringifyFull;
+  return [
+    '| per-request µs (README example) | default trace | trace=full |',
+    '|---|---:|---:|',
+    `| floor: Node HTTP, read body, JSON.parse, write the answer (floor server CPU) | ${hits.floorUs} | ${full.floorUs} |`,
+    `| body shape check + UTF-8 decode (in process; the parse is in the floor) | ${round(s.shapeCheckDecodeParse - s.parseOnly, 1)} | ${round(s.shapeCheckDecodeParse - s.parseOnly, 1)} |`,
+    `| request schema validation (Ajv, compiled once) | ${s.validate} | ${s.validate} |`,
+    `| facts, rules, assembly (answerRequest) | ${s.factsEvaluateAssemble} | ${s.factsEvaluateAssembleFull} |`,
+    `| JSON.stringify of the answer | ${s.stringifyHits} | ${s.stringifyFull} |`,
+    `| everything else: request id, auth/rate limit, access log, metrics, headers, larger writes, GC (remainder) | ${rest(hits.serviceUs, hits.floorUs, workHits)} | ${rest(full.serviceUs, full.floorUs, workFull)} |`,
+    `| **service, measured (server CPU)** | **${hits.serviceUs}** | **${full.serviceUs}** |`,
+    `| 2.5 × floor (the target) | ${round(2.5 * hits.floorUs, 0)} | — |`,
+  ];
+}
+
 export function httpTables(h: HttpResults): string[] {
   const lines = [
     '| request | service CPU µs/request | floor CPU µs/request | ratio | target | answer bytes |',
@@ -305,6 +397,8 @@ if (require.main === module) {
     .then((h) => {
       const lines = [
         ...httpTables(h),
+        '',
+        ...budgetTable(h),
         '',
         ...targetTable(httpTargets(h)),
         '',

@@ -4,6 +4,7 @@ import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EvaluationResponse } from '../engine/response-types';
 import { locals } from './context';
+import type { MetricsView } from './cluster';
 import type { RulesetStore } from './ruleset-store';
 
 /**
@@ -107,7 +108,11 @@ function sameLabels(
   return Object.keys(a).length === keys.length && keys.every((k) => a[k] === b[k]);
 }
 
-export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metrics {
+export function createMetrics(
+  store: RulesetStore,
+  guard?: RequestHandler,
+  view?: MetricsView,
+): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -166,6 +171,8 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
     help: 'The ruleset being served (value 1)',
     labelNames: ['id', 'version', 'hash'] as const,
     registers: [registry],
+    // Across workers (WORKERS > 1): 1 for each ruleset some worker serves, not the worker count.
+    aggregator: 'max',
     collect() {
       this.reset();
       const active = store.get();
@@ -197,6 +204,7 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
     next();
   };
 
+  view?.attach(registry);
   const routes = Router();
   routes.get(
     '/metrics',
@@ -206,7 +214,7 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
     },
     ...(guard ? [guard] : []),
     async (_req, res) => {
-      const text = await registry.metrics();
+      const text = await (view ? view.text(registry) : registry.metrics());
       res.status(200).type(registry.contentType).send(text);
     },
   );
