@@ -21,6 +21,7 @@ import { writeSyntheticRuleset } from '../src/synth/rules';
 import { buildBaseline } from './baseline';
 import { budgetTable, httpBench, httpTables, httpTargets, targetTable } from './http';
 import { post, startNode, stop } from './procs';
+import { zenRace, zenTarget } from './zen';
 import { mean, median, percentile, round } from './stats';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -330,6 +331,8 @@ async function main(): Promise<void> {
     const mem = await memory(dirs.get(5000) ?? '', bodies);
     log('· diff over 10,000 patients');
     const diff = await diffTime();
+    log('· GoRules ZEN race');
+    const zen = await zenRace(QUICK);
 
     const shippedRow = rows[0];
     const row = (name: string): InProcessRow | undefined => rows.find((r) => r.ruleset === name);
@@ -350,6 +353,7 @@ async function main(): Promise<void> {
         ok: (row('synthetic-5000')?.ratioHitsP50 ?? 0) >= 20,
       },
       ...httpTargets(httpResult),
+      zenTarget(zen.rows),
       {
         target: 'memory ≤200 MB with 5,000 rules',
         measured: mem.rssMb,
@@ -394,6 +398,7 @@ async function main(): Promise<void> {
       coldStartMs,
       memory5000: mem,
       diff10000: diff,
+      zen: zen.rows.map(({ line: _line, ...row }) => row),
       targets,
       benchSeconds: round((Date.now() - started) / 1000, 0),
     };
@@ -412,6 +417,8 @@ async function main(): Promise<void> {
     lines.push(...httpTables(httpResult));
     lines.push('');
     lines.push(...budgetTable(httpResult));
+    lines.push('');
+    lines.push(...zen.lines);
     lines.push('');
     lines.push(...targetTable(targets));
     lines.push('');
