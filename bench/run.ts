@@ -4,14 +4,9 @@
  * bench/results.json. `--quick` uses fewer patients and repeats (for a smoke run, not for figures).
  */
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
-import type { Result } from 'autocannon';
 import { evaluateSync } from '../src/engine/evaluate';
 import type { EvaluateOptions } from '../src/engine/evaluate';
 import { evaluateReference } from '../test/support/reference';
@@ -24,13 +19,15 @@ import type { Ruleset } from '../src/engine/ruleset';
 import { generatePatients } from '../src/synth/patients';
 import { writeSyntheticRuleset } from '../src/synth/rules';
 import { buildBaseline } from './baseline';
+import { budgetTable, httpBench, httpTables, httpTargets, targetTable } from './http';
+import { post, startNode, stop } from './procs';
+import { zenRace, zenTarget } from './zen';
 import { mean, median, percentile, round } from './stats';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RULES_DIR = path.join(ROOT, 'rules');
 const MAIN_JS = path.join(ROOT, 'dist', 'src', 'main.js');
 const CLI_JS = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
-const ECHO_JS = path.join(ROOT, 'dist', 'bench', 'echo-server.js');
 const CPU_REPORT_JS = path.join(ROOT, 'dist', 'bench', 'cpu-report.js');
 const RESULTS = path.join(ROOT, 'bench', 'results.json');
 
@@ -40,8 +37,9 @@ const PATIENTS = QUICK ? 300 : 1000;
 const REPEATS = QUICK ? 2 : 5;
 const BASELINE_REPEATS = QUICK ? 1 : 3;
 const SYNTHETIC_SIZES = [100, 1000, 5000] as const;
-const HTTP_SECONDS = QUICK ? 3 : 8;
-const HTTP_REPEATS = QUICK ? 1 : 3;
+const HTTP_SECONDS = QUICK ? 3 : 6;
+const HTTP_REPEATS = QUICK ? 2 : 5;
+const HTTP_AMOUNT = QUICK ? 2000 : 6000;
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -200,206 +198,7 @@ async function inProcess(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Child processes: the service, the echo server, the diff CLI.
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-    server.on('error', reject);
-  });
-}
-
-function get(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.get(url, (res) => {
-      res.resume();
-      res.on('end', () => {
-        resolve(res.statusCode ?? 0);
-      });
-    });
-    req.on('error', () => {
-      resolve(0);
-    });
-  });
-}
-
-function post(url: string, body: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.request(
-      url,
-      { method: 'POST', headers: { 'content-type': 'application/json' } },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          resolve(res.statusCode ?? 0);
-        });
-      },
-    );
-    req.on('error', () => {
-      resolve(0);
-    });
-    req.end(body);
-  });
-}
-
-interface Started {
-  readonly child: ChildProcess;
-  readonly base: string;
-  /** Milliseconds from spawn to the first 200 from the ready URL. */
-  readonly readyMs: number;
-  /** CPU time the process had used by then (user + system), ms: load-independent. */
-  readonly readyCpuMs: number;
-}
-
-async function startNode(
-  script: string,
-  env: Record<string, string>,
-  readyPath: string,
-): Promise<Started> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, [script], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'development',
-      ...env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${script} exited: ${stderr.slice(0, 2000)}`);
-    if ((await get(`${base}${readyPath}`)) === 200) break;
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  const readyMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { child, base, readyMs, readyCpuMs: cpuUs(child.pid ?? 0) / 1000 };
-}
-
-async function stop(s: Started): Promise<void> {
-  if (s.child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    s.child.once('exit', () => {
-      resolve();
-    });
-    s.child.kill('SIGKILL');
-  });
-}
-
-function cannon(url: string, bodies: readonly string[], seconds: number): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url,
-        connections: 10,
-        duration: seconds,
-        requests: bodies.map((body) => ({
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        })),
-      },
-      (err, result) => {
-        if (err) reject(err);
-        else resolve(result);
-      },
-    );
-  });
-}
-
-interface HttpFigures {
-  readonly requestsPerSecond: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly non2xx: number;
-  /** Server process CPU time per answered request (user + system), µs: load-independent. */
-  readonly serverCpuUsPerRequest: number;
-}
-
-/** utime + stime of a process, in µs, from /proc (Linux, 100 ticks a second). */
-function cpuUs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1e6) / 100;
-}
-
-interface Measured {
-  readonly result: Result;
-  readonly cpuUs: number;
-}
-
-async function measured(
-  target: Started,
-  url: string,
-  bodies: readonly string[],
-  seconds: number,
-): Promise<Measured> {
-  const pid = target.child.pid ?? 0;
-  const before = cpuUs(pid);
-  const result = await cannon(url, bodies, seconds);
-  return { result, cpuUs: cpuUs(pid) - before };
-}
-
-function httpFigures(runs: readonly Measured[]): HttpFigures {
-  const results = runs.map((m) => m.result);
-  return {
-    requestsPerSecond: round(median(results.map((r) => r.requests.average)), 0),
-    p50Ms: median(results.map((r) => r.latency.p50)),
-    p99Ms: median(results.map((r) => r.latency.p99)),
-    non2xx: results.reduce((s, r) => s + r.non2xx + r.errors, 0),
-    serverCpuUsPerRequest: round(
-      median(runs.map((m) => m.cpuUs / Math.max(1, m.result.requests.total))),
-      0,
-    ),
-  };
-}
-
-async function httpBench(bodies: readonly string[]): Promise<{
-  service: HttpFigures;
-  echo: HttpFigures;
-  ratio: number;
-  cpuRatio: number;
-}> {
-  const service = await startNode(MAIN_JS, { RULES_DIR, LOG_LEVEL: 'info' }, '/readyz');
-  const echo = await startNode(ECHO_JS, {}, '/readyz');
-  try {
-    log(`· HTTP: ${HTTP_REPEATS} × ${HTTP_SECONDS} s at 10 connections, each target`);
-    await cannon(`${service.base}/v1/evaluations`, bodies, 2);
-    await cannon(`${echo.base}/echo`, bodies, 2);
-    const s: Measured[] = [];
-    const e: Measured[] = [];
-    for (let i = 0; i < HTTP_REPEATS; i++) {
-      s.push(await measured(service, `${service.base}/v1/evaluations`, bodies, HTTP_SECONDS));
-      e.push(await measured(echo, `${echo.base}/echo`, bodies, HTTP_SECONDS));
-    }
-    const sf = httpFigures(s);
-    const ef = httpFigures(e);
-    return {
-      service: sf,
-      echo: ef,
-      ratio: round(sf.requestsPerSecond / ef.requestsPerSecond, 2),
-      // The throughput ratio a CPU-bound pair would reach: echo CPU per request over ours.
-      cpuRatio: round(ef.serverCpuUsPerRequest / Math.max(1, sf.serverCpuUsPerRequest), 2),
-    };
-  } finally {
-    await stop(service);
-    await stop(echo);
-  }
-}
+// Child processes: the service and the diff CLI (the HTTP figures are bench/http.ts).
 
 async function coldStart(): Promise<{ wallMs: number; cpuMs: number }> {
   const times: number[] = [];
@@ -429,7 +228,7 @@ async function memory(
     const s = await startNode(MAIN_JS, { RULES_DIR: dir, LOG_LEVEL: 'warn' }, '/readyz');
     try {
       for (const body of bodies.slice(0, 200)) {
-        const status = await post(`${s.base}/v1/evaluations`, body);
+        const { status } = await post(`${s.base}/v1/evaluations`, body);
         if (status !== 200) throw new Error(`evaluation answered ${status}`);
       }
       rss.push(rssMb(s.child.pid ?? 0));
@@ -521,13 +320,19 @@ async function main(): Promise<void> {
     }
 
     const bodies = requests.slice(0, 200).map((r) => JSON.stringify(r));
-    const httpResult = await httpBench(bodies);
+    const httpResult = await httpBench({
+      amount: HTTP_AMOUNT,
+      rounds: HTTP_REPEATS,
+      seconds: HTTP_SECONDS,
+    });
     log('· cold start');
     const coldStartMs = await coldStart();
     log('· memory with 5,000 rules');
     const mem = await memory(dirs.get(5000) ?? '', bodies);
     log('· diff over 10,000 patients');
     const diff = await diffTime();
+    log('· GoRules ZEN race');
+    const zen = await zenRace(QUICK);
 
     const shippedRow = rows[0];
     const row = (name: string): InProcessRow | undefined => rows.find((r) => r.ruleset === name);
@@ -547,16 +352,8 @@ async function main(): Promise<void> {
         measured: row('synthetic-5000')?.ratioHitsP50,
         ok: (row('synthetic-5000')?.ratioHitsP50 ?? 0) >= 20,
       },
-      {
-        target: 'HTTP: ≥70% of echo throughput',
-        measured: httpResult.ratio,
-        ok: httpResult.ratio >= 0.7,
-      },
-      {
-        target: 'HTTP: p99 ≤15 ms at 10 connections',
-        measured: httpResult.service.p99Ms,
-        ok: httpResult.service.p99Ms <= 15,
-      },
+      ...httpTargets(httpResult),
+      zenTarget(zen.rows),
       {
         target: 'memory ≤200 MB with 5,000 rules',
         measured: mem.rssMb,
@@ -601,6 +398,7 @@ async function main(): Promise<void> {
       coldStartMs,
       memory5000: mem,
       diff10000: diff,
+      zen: zen.rows.map(({ line: _line, ...row }) => row),
       targets,
       benchSeconds: round((Date.now() - started) / 1000, 0),
     };
@@ -616,22 +414,20 @@ async function main(): Promise<void> {
         `| ${r.ruleset} | ${r.rules} | ${r.firedPerEvaluation} | ${fmt(r.optimisedHits)} | ${fmt(r.optimisedFull)} | ${fmt(r.baselineHits)} (n=${r.baselinePatients}) | ${r.ratioHitsP50}× | ${r.ratioFullP50 === undefined ? '—' : `${r.ratioFullP50}×`} |`,
       );
     lines.push('');
-    lines.push('| HTTP, 10 connections | req/s | p50 ms | p99 ms | server CPU µs/request |');
-    lines.push('|---|---:|---:|---:|---:|');
-    lines.push(
-      `| POST /v1/evaluations | ${httpResult.service.requestsPerSecond} | ${httpResult.service.p50Ms} | ${httpResult.service.p99Ms} | ${httpResult.service.serverCpuUsPerRequest} |`,
-    );
-    lines.push(
-      `| Express echo | ${httpResult.echo.requestsPerSecond} | ${httpResult.echo.p50Ms} | ${httpResult.echo.p99Ms} | ${httpResult.echo.serverCpuUsPerRequest} |`,
-    );
-    lines.push(`| ratio | ${httpResult.ratio} | | | ${httpResult.cpuRatio} (echo CPU / ours) |`);
+    lines.push(...httpTables(httpResult));
     lines.push('');
-    lines.push('| target | measured | met | note |');
-    lines.push('|---|---:|:---:|---|');
-    for (const t of targets)
-      lines.push(
-        `| ${t.target} | ${String(t.measured)}${typeof t.measured === 'number' && t.target.includes('×') ? '×' : ''} | ${t.ok ? 'yes' : 'NO'} | ${'note' in t ? t.note : ''} |`,
-      );
+    lines.push(...budgetTable(httpResult));
+    lines.push('');
+    lines.push(...zen.lines);
+    lines.push('');
+    lines.push(...targetTable(targets));
+    lines.push('');
+    lines.push(
+      `load average at the end: ${os
+        .loadavg()
+        .map((x) => round(x, 2))
+        .join(' ')}`,
+    );
     process.stdout.write(`${lines.join('\n')}\n\nwritten: bench/results.json\n`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -83,6 +83,8 @@ export interface Config {
   readonly batchMaxBytes: number;
   readonly requestTimeoutMs: number;
   readonly shutdownGraceMs: number;
+  /** Processes serving on the port (node:cluster); 1 = this process alone. */
+  readonly workers: number;
   readonly nodeEnv: string;
   /** Development mode when it holds no API key and no JWT issuer (see isDevelopmentMode). */
   readonly auth: AuthConfig;
@@ -121,6 +123,7 @@ const envSchema = {
     BATCH_MAX_BYTES: { type: 'integer', minimum: 1024, maximum: 17179869184 },
     REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 600000 },
     SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, maximum: 600000 },
+    WORKERS: { type: 'integer', minimum: 1, maximum: 64 },
     NODE_ENV: { type: 'string', maxLength: 40 },
     AUTH_API_KEYS: { type: 'string', maxLength: 65536, pattern: DIGEST_LIST },
     AUTH_ADMIN_KEYS: { type: 'string', maxLength: 65536, pattern: DIGEST_LIST },
@@ -275,6 +278,7 @@ export function loadConfig(
     batchMaxBytes: num('BATCH_MAX_BYTES', 67108864),
     requestTimeoutMs: num('REQUEST_TIMEOUT_MS', 30000),
     shutdownGraceMs: num('SHUTDOWN_GRACE_MS', 10000),
+    workers: num('WORKERS', 1),
     nodeEnv,
     auth: Object.freeze({
       apiKeyDigests: Object.freeze(apiKeyDigests),

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ConfigError, isDevelopmentMode, loadConfig } from './config';
 import { createApp } from './http/app';
+import { clusterReloader, isClusterWorker, runPrimary, workerMetricsView } from './http/cluster';
 import { createHttpServer, drainHttpServer, isDraining } from './http/server';
 import { createReloader } from './http/reload';
 import { RulesetStore } from './http/ruleset-store';
@@ -26,7 +27,13 @@ function main(): void {
   }
   const logger = createLogger(config.logLevel);
   const development = isDevelopmentMode(config.auth);
-  if (development) {
+  const worker = isClusterWorker();
+  if (config.workers > 1 && !worker) {
+    // The primary forks the workers, each of which runs this function again (src/http/cluster.ts).
+    runPrimary({ workers: config.workers, shutdownGraceMs: config.shutdownGraceMs, logger });
+    return;
+  }
+  if (development && !worker) {
     logger.warn(
       'DEVELOPMENT MODE: no AUTH_API_KEYS or AUTH_JWKS_URL configured; /v1 needs no credentials ' +
         'and the server listens on loopback only. Never run this way with real patient data.',
@@ -58,17 +65,19 @@ function main(): void {
   // Bad edits keep the last good ruleset serving; their file:line:column lines go to stderr.
   // Reloads parse and check on a worker thread, so requests keep flowing meanwhile.
   const loader = createOffThreadLoader();
-  const reload = createReloader(
+  const reloadHere = createReloader(
     store,
     config.rulesDir,
     logger,
     (line) => process.stderr.write(line + '\n'),
     { development, load: (dir, options) => loader.load(dir, options) },
   );
+  // In a cluster, an admin reload on one worker reloads every worker.
+  const reload = worker ? clusterReloader(reloadHere, logger) : reloadHere;
   // `npm run dev` passes --watch-rules: reload whenever a file under rules/ changes.
   const watcher = process.argv.includes('--watch-rules')
     ? watchRules(config.rulesDir, () => {
-        void reload();
+        void reloadHere();
       })
     : undefined;
 
@@ -97,6 +106,7 @@ function main(): void {
     metricsRequireAuth: config.metricsRequireAuth,
     cdsHooks: config.cdsHooks,
     reload,
+    ...(worker ? { metricsView: workerMetricsView() } : {}),
     ...(studio ? { studio } : {}),
   });
   const server = createHttpServer(app, config, logger);
@@ -127,6 +137,8 @@ function main(): void {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // A worker whose primary is gone drains and stops.
+  if (worker) process.on('disconnect', shutdown);
 }
 
 /** Development mode serves a ruleset that fails the gate: say so on every line an author reads. */

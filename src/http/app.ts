@@ -7,6 +7,7 @@ import { isDevelopmentMode } from '../config';
 import type { Logger } from '../lib/logger';
 import { projectRoot } from '../lib/paths';
 import { anyCredential, v1Admission, v1Guard } from './auth';
+import type { MetricsView } from './cluster';
 import { requestContext } from './context';
 import { errorHandler, notFound, wellFormedPath } from './errors';
 import { createFastPath } from './fast-path';
@@ -47,6 +48,11 @@ export interface AppDeps {
   readonly limiterClock?: () => number;
   /** GET /metrics needs a credential too (default: open, like /livez and /readyz). */
   readonly metricsRequireAuth?: boolean;
+  /**
+   * Where GET /metrics reads (default: this app's registry). A cluster worker passes
+   * workerMetricsView() (src/http/cluster.ts): the sum over every worker.
+   */
+  readonly metricsView?: MetricsView;
   /** Loads rules/ again for POST /v1/admin/reload (absent: the route answers 404). */
   readonly reload?: Reloader;
   /**
@@ -96,6 +102,7 @@ export function createApp(deps: AppDeps): RequestListener {
   const metrics = createMetrics(
     deps.store,
     deps.metricsRequireAuth === true ? anyCredential(deps.auth) : undefined,
+    deps.metricsView,
   );
   app.use(metrics.middleware);
   app.use(wellFormedPath);

@@ -43,12 +43,27 @@ export function beginRequest(
   now: () => number = () => performance.now(),
   servedHash: () => string | undefined = () => undefined,
 ): RequestLocals {
+  const l = startRequest(logger, req, res, now, servedHash);
+  res.setHeader('X-Request-Id', l.requestId);
+  return l;
+}
+
+/**
+ * `beginRequest` without setting the X-Request-Id header: for a caller that writes every header
+ * of its answer at once (the evaluation fast path) and sends `requestId` itself.
+ */
+export function startRequest(
+  logger: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  now: () => number = () => performance.now(),
+  servedHash: () => string | undefined = () => undefined,
+): RequestLocals {
   const incoming = req.headers['x-request-id'];
   const requestId =
     typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
   const l = locals(res);
   l.requestId = requestId;
-  res.setHeader('X-Request-Id', requestId);
   const started = now();
   res.on('finish', () => {
     const rulesetHash = l.rulesetHash ?? currentHash(servedHash);

@@ -4,6 +4,7 @@ import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EvaluationResponse } from '../engine/response-types';
 import { locals } from './context';
+import type { MetricsView } from './cluster';
 import type { RulesetStore } from './ruleset-store';
 
 /**
@@ -35,16 +36,98 @@ export const EVALUATION_BUCKETS: readonly number[] = [
   0.5, 1,
 ];
 
-export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metrics {
+/** HTTP request duration buckets, 0.5 ms to 10 s. */
+export const HTTP_BUCKETS: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+/** One label set's histogram, as plain numbers: per-bucket counts (not cumulative), sum, count. */
+export interface HistogramTally {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly counts: number[];
+  sum: number;
+  count: number;
+}
+
+export function newTally(labels: Record<string, string>, buckets: number): HistogramTally {
+  return { labels, counts: new Array<number>(buckets).fill(0), sum: 0, count: 0 };
+}
+
+/** prom-client's observe(): the first bucket whose upper bound holds the value, or none (+Inf). */
+export function observeTally(
+  tally: HistogramTally,
+  buckets: readonly number[],
+  value: number,
+): void {
+  tally.sum += value;
+  tally.count += 1;
+  for (let i = 0; i < buckets.length; i++)
+    if (value <= (buckets[i] ?? Infinity)) {
+      tally.counts[i] = (tally.counts[i] ?? 0) + 1;
+      return;
+    }
+}
+
+/** What prom-client keeps per label set (prom-client 15's Histogram#hashMap). */
+interface PromHistogramEntry {
+  labels: Record<string, string>;
+  bucketValues: Record<string, number>;
+  sum: number;
+  count: number;
+}
+
+/**
+ * Replaces a prom-client histogram's values with the tallies, at scrape time: each label set is
+ * created through the public zero(), then its bucket counts, sum and count are set. This writes
+ * prom-client's per-label-set record, so test/http/metrics-tally.test.ts feeds the same
+ * observations to a plain prom-client Histogram and requires the same exposition text.
+ */
+export function loadTallies(histogram: Histogram, tallies: Iterable<HistogramTally>): void {
+  histogram.reset();
+  const internal = histogram as unknown as {
+    hashMap: Record<string, PromHistogramEntry>;
+    upperBounds: number[];
+  };
+  for (const tally of tallies) {
+    histogram.zero({ ...tally.labels });
+    const entry = Object.values(internal.hashMap).find((e) => sameLabels(e.labels, tally.labels));
+    if (entry === undefined) throw new Error('prom-client histogram: label set not created');
+    internal.upperBounds.forEach((bound, i) => {
+      entry.bucketValues[bound] = tally.counts[i] ?? 0;
+    });
+    entry.sum = tally.sum;
+    entry.count = tally.count;
+  }
+}
+
+function sameLabels(
+  a: Readonly<Record<string, string>>,
+  b: Readonly<Record<string, string>>,
+): boolean {
+  const keys = Object.keys(b);
+  return Object.keys(a).length === keys.length && keys.every((k) => a[k] === b[k]);
+}
+
+export function createMetrics(
+  store: RulesetStore,
+  guard?: RequestHandler,
+  view?: MetricsView,
+): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  const httpDuration = new Histogram({
+  // Request durations are tallied per label set in plain arrays and handed to prom-client at
+  // scrape time (prom-client validates and hashes the labels on every observe()).
+  const httpTallies = new Map<string, HistogramTally>();
+  new Histogram({
     name: `${METRIC_PREFIX}http_request_duration_seconds`,
     help: 'HTTP request duration by method, route template and status code',
     labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    buckets: [...HTTP_BUCKETS],
     registers: [registry],
+    collect() {
+      loadTallies(this, httpTallies.values());
+    },
   });
   const evaluationDuration = new Histogram({
     name: `${METRIC_PREFIX}evaluation_duration_seconds`,
@@ -88,6 +171,8 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
     help: 'The ruleset being served (value 1)',
     labelNames: ['id', 'version', 'hash'] as const,
     registers: [registry],
+    // Across workers (WORKERS > 1): 1 for each ruleset some worker serves, not the worker count.
+    aggregator: 'max',
     collect() {
       this.reset();
       const active = store.get();
@@ -99,13 +184,19 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
   });
 
   const track = (req: IncomingMessage, res: ServerResponse): void => {
-    const end = httpDuration.startTimer();
+    const started = performance.now();
     res.on('finish', () => {
-      end({
-        method: req.method ?? 'UNKNOWN',
-        route: locals(res).route ?? 'unmatched',
-        status_code: String(res.statusCode),
-      });
+      const seconds = (performance.now() - started) / 1000;
+      const method = req.method ?? 'UNKNOWN';
+      const route = locals(res).route ?? 'unmatched';
+      const status = res.statusCode;
+      const key = `${method} ${String(status)} ${route}`;
+      let tally = httpTallies.get(key);
+      if (tally === undefined) {
+        tally = newTally({ method, route, status_code: String(status) }, HTTP_BUCKETS.length);
+        httpTallies.set(key, tally);
+      }
+      observeTally(tally, HTTP_BUCKETS, seconds);
     });
   };
   const middleware: RequestHandler = (req, res, next) => {
@@ -113,6 +204,7 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
     next();
   };
 
+  view?.attach(registry);
   const routes = Router();
   routes.get(
     '/metrics',
@@ -122,7 +214,7 @@ export function createMetrics(store: RulesetStore, guard?: RequestHandler): Metr
     },
     ...(guard ? [guard] : []),
     async (_req, res) => {
-      const text = await registry.metrics();
+      const text = await (view ? view.text(registry) : registry.metrics());
       res.status(200).type(registry.contentType).send(text);
     },
   );

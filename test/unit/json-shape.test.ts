@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { checkJsonShape } from '../../src/http/json-depth';
+import { checkJsonShape, checkJsonTextShape } from '../../src/http/json-depth';
 
 const shape = (text: string, maxDepth = 32): string | undefined =>
   checkJsonShape(Buffer.from(text, 'utf8'), maxDepth);
@@ -120,5 +120,78 @@ describe('checkJsonShape agrees with the byte-by-byte reference scan', () => {
     ];
     for (const buf of cases) expect(checkJsonShape(buf, 32)).toBe(referenceShape(buf, 32));
     expect(checkJsonShape(cases[0] ?? Buffer.alloc(0), 32)).toBe('duplicate-key');
+  });
+});
+
+describe('checkJsonTextShape (the fast path, on decoded text) agrees with checkJsonShape on the bytes', () => {
+  // As above, plus raw control characters in keys (not JSON: neither counts the key) and wide
+  // objects (past the 16 keys where the text scan switches to a Set).
+  const key = fc.constantFrom(
+    'a',
+    'b',
+    'µ',
+    'a\\"',
+    '\\u0061',
+    '\\\\',
+    'é',
+    '\\n',
+    '\u0001',
+    'c\u001f',
+  );
+  const wide = fc
+    .tuple(fc.integer({ min: 14, max: 40 }), fc.option(fc.nat(), { nil: undefined }))
+    .map(([n, dup]) => {
+      const keys = Array.from({ length: n }, (_, i) => `k${String(i)}`);
+      if (dup !== undefined) keys.push(`k${String(dup % n)}`);
+      return `{${keys.map((k) => `"${k}":1`).join(',')}}`;
+    });
+  const value: fc.Arbitrary<string> = fc.letrec<{ v: string }>((tie) => ({
+    v: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constantFrom('1', 'true', 'null', '"x"', '"\\\\"', '"}]{["', '"\\""'),
+      wide,
+      fc.array(tie('v'), { maxLength: 4 }).map((xs) => `[${xs.join(',')}]`),
+      fc
+        .array(fc.tuple(key, tie('v')), { maxLength: 4 })
+        .map((kv) => `{${kv.map(([k, v]) => `"${k}":${v}`).join(',')}}`),
+    ),
+  })).v;
+  const mangled = fc.tuple(value, fc.nat(), fc.nat(), fc.boolean()).map(([text, a, b, cut]) => {
+    if (!cut || text.length === 0) return text;
+    const x = a % text.length;
+    const y = b % text.length;
+    return text.slice(0, Math.min(x, y)) + text.slice(Math.max(x, y));
+  });
+
+  it('on generated and mangled JSON texts, at several depth limits', () => {
+    let problems = 0;
+    fc.assert(
+      fc.property(mangled, fc.integer({ min: 1, max: 6 }), (text, depth) => {
+        const bytes = checkJsonShape(Buffer.from(text, 'utf8'), depth);
+        if (bytes !== undefined) problems += 1;
+        expect(checkJsonTextShape(text, depth)).toBe(bytes);
+      }),
+      { numRuns: 4000, seed: 20261204 },
+    );
+    expect(problems).toBeGreaterThan(100);
+  });
+
+  it('on invalid UTF-8, wide objects and brackets where a key belongs, decoded as the fast path does', () => {
+    const bytes = (...parts: (string | number[])[]): Buffer =>
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    const wideDup = `{${Array.from({ length: 30 }, (_, i) => `"k${String(i)}":1`).join(',')},"k3":2}`;
+    const cases = [
+      bytes('{"', [0xff], '":1,"', [0xfe], '":2}'),
+      bytes('{"', [0xc3], '":1,"', [0xc3], '":2}'),
+      bytes('{"a', [0x80], '":1}'),
+      bytes('{{},"a":1,"a":2}'),
+      bytes('{[],"a":1,"b":[{"x":1,,"x":2}],"a":2}'),
+      bytes('\ufeff{"a":1,"a":2}'),
+      bytes(wideDup),
+      bytes('{"\u0001":1,"\u0001":2}'),
+    ];
+    for (const buf of cases)
+      expect(checkJsonTextShape(buf.toString('utf8'), 32)).toBe(checkJsonShape(buf, 32));
+    expect(checkJsonTextShape(wideDup, 32)).toBe('duplicate-key');
   });
 });
