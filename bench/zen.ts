@@ -13,8 +13,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ZenEngine } from '@gorules/zen-engine';
-import type { ZenDecision } from '@gorules/zen-engine';
+import { createRequire } from 'node:module';
 import { evaluateSync, record } from '../src/engine/evaluate';
 import { ALL, ANY, LEAF, NOT } from '../src/engine/network';
 import type { KindNetwork, Node } from '../src/engine/network';
@@ -31,6 +30,30 @@ import { writeSyntheticRuleset } from '../src/synth/rules';
 import { percentile, round } from './stats';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The part of `@gorules/zen-engine`'s API the race uses. */
+interface ZenDecision {
+  evaluate(context: unknown, opts?: { trace?: boolean }): Promise<unknown>;
+}
+interface ZenEngineLike {
+  createDecision(content: object): ZenDecision;
+  dispose(): void;
+}
+type ZenEngineClass = new () => ZenEngineLike;
+
+/**
+ * ZEN lives in bench/zen-engine/ (installed by `npm run bench:zen:install`), not in the root
+ * package: its per-platform binaries are optional packages that a root lock would have to list
+ * for every platform. Undefined when it is not installed.
+ */
+function loadZen(): ZenEngineClass | undefined {
+  try {
+    const load = createRequire(path.join(ROOT, 'bench', 'zen-engine', 'package.json'));
+    return (load('@gorules/zen-engine') as { ZenEngine: ZenEngineClass }).ZenEngine;
+  } catch {
+    return undefined;
+  }
+}
 const QUICK = process.argv.includes('--quick');
 
 const lit = (v: unknown): string => JSON.stringify(v);
@@ -167,7 +190,12 @@ export interface ZenRow {
   readonly line: string;
 }
 
-async function race(name: string, ruleset: Ruleset, models: readonly FactModel[]): Promise<ZenRow> {
+async function race(
+  ZenEngine: ZenEngineClass,
+  name: string,
+  ruleset: Ruleset,
+  models: readonly FactModel[],
+): Promise<ZenRow> {
   const engine = new ZenEngine();
   const kinds: Compiled[] = [];
   for (const kind of RULE_KINDS) {
@@ -228,6 +256,14 @@ async function race(name: string, ruleset: Ruleset, models: readonly FactModel[]
 
 /** The race on the shipped ruleset and the synthetic 1,000- and 5,000-rule sets. */
 export async function zenRace(quick: boolean): Promise<{ rows: ZenRow[]; lines: string[] }> {
+  const ZenEngine = loadZen();
+  if (ZenEngine === undefined)
+    return {
+      rows: [],
+      lines: [
+        'GoRules ZEN is not installed: run `npm run bench:zen:install` once, then the bench again.',
+      ],
+    };
   const load = (dir: string): Ruleset => {
     const r = loadRuleset(dir);
     if (!r.ok) throw new Error(r.issues.slice(0, 5).map(formatIssue).join('\n'));
@@ -259,7 +295,7 @@ export async function zenRace(quick: boolean): Promise<{ rows: ZenRow[]; lines: 
       process.stderr.write(`· ${name}\n`);
       const n = name === 'synthetic-5000' ? (quick ? 20 : 100) : requests.length;
       const models = requests.slice(0, n).map((r) => buildFacts(ruleset.catalog, r));
-      const row = await race(name, ruleset, models);
+      const row = await race(ZenEngine, name, ruleset, models);
       rows.push(row);
       lines.push(row.line);
     }
@@ -276,6 +312,13 @@ export function zenTarget(rows: readonly ZenRow[]): {
   ok: boolean;
   note: string;
 } {
+  if (rows.length === 0)
+    return {
+      target: 'faster than GoRules ZEN with its trace on, every set (p50), same fired rules',
+      measured: 'not run',
+      ok: false,
+      note: 'ZEN not installed (`npm run bench:zen:install`)',
+    };
   const same = rows.every((r) => r.agree === r.patients);
   const faster = rows.every((r) => r.oursHitsP50 < r.zenTraceOwnP50);
   return {
