@@ -1,4 +1,4 @@
-import type { Grade, MassUnit, RuleKind, Severity, Urgency } from '../rules/catalog-types';
+import type { Grade, Intervention, RuleKind, Severity, Urgency } from '../rules/catalog-types';
 import type { LeafValue } from '../rules/rule-types';
 
 export type NodeResult = 'true' | 'false' | 'not-evaluated';
@@ -77,22 +77,10 @@ export interface ReasonOut {
 export type InterventionStatus = 'candidate' | 'caution' | 'blocked' | 'deferred';
 
 /** What the catalog knows about an intervention, carried in the answer (shared per ruleset). */
-export interface InterventionInfo {
-  readonly name: string;
-  readonly mechanism?: string;
-  readonly studiedDose?: {
-    readonly min: number;
-    readonly max: number;
-    readonly unit: MassUnit;
-    readonly note?: string;
-  };
-  readonly upperLimit?: {
-    readonly value: number;
-    readonly unit: MassUnit;
-    readonly source: string;
-  };
-  readonly references: readonly string[];
-}
+export type InterventionInfo = Pick<
+  Intervention,
+  'name' | 'mechanism' | 'studiedDose' | 'upperLimit' | 'references'
+>;
 
 export interface InterventionOut {
   readonly id: string;
