@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { ROOT } from '../support/app';
 import { sha256Hex } from '../security/support';
-import { ensureBuilt, freePort, rawExchange, startMain, waitReady } from './process';
+import { connectOnce, ensureBuilt, freePort, rawExchange, startMain, waitReady } from './process';
 import type { Child } from './process';
 
 /** WORKERS=2 (src/http/cluster.ts): the built server as a primary and two workers. */
@@ -133,15 +132,7 @@ describe('WORKERS=2: one primary, two workers on one port', () => {
       const termAt = Date.now();
       child.proc.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 500));
-      await expect(
-        new Promise((resolve, reject) => {
-          const s = net.connect(port, '127.0.0.1', () => {
-            s.destroy();
-            resolve('connected');
-          });
-          s.on('error', reject);
-        }),
-      ).rejects.toThrow(/ECONNREFUSED/);
+      await expect(connectOnce(port)).rejects.toThrow(/ECONNREFUSED/);
       inflight.write(BODY.slice(half));
       const answer = await inflight.response;
       expect(answer).toMatch(/^HTTP\/1\.1 200 /);

@@ -76,6 +76,17 @@ export async function waitReady(port: number, ms = 20000): Promise<void> {
   throw new Error('server did not become ready');
 }
 
+/** A fresh TCP connection to the port: resolves 'connected', rejects (ECONNREFUSED) once closed. */
+export function connectOnce(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve('connected');
+    });
+    s.on('error', reject);
+  });
+}
+
 /** A raw HTTP exchange that can be held half-sent: write(), then finish() the rest. */
 export function rawExchange(port: number): {
   write: (text: string) => void;

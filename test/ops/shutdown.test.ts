@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { ROOT } from '../support/app';
 import { sha256Hex } from '../security/support';
-import { ensureBuilt, freePort, rawExchange, startMain, waitReady } from './process';
+import { connectOnce, ensureBuilt, freePort, rawExchange, startMain, waitReady } from './process';
 
 const KEY = 'ops-test-key-0123456789';
 const BODY = fs.readFileSync(path.join(ROOT, 'examples', 'readme-request.json'), 'utf8');
@@ -51,15 +50,7 @@ describe('the built server (node dist/src/main.js) in a child process', () => {
 
       // New connections are refused once draining starts (a fresh socket: fetch would reuse the
       // pooled keep-alive connection of waitReady, which is still answered while draining).
-      await expect(
-        new Promise((resolve, reject) => {
-          const s = net.connect(port, '127.0.0.1', () => {
-            s.destroy();
-            resolve('connected');
-          });
-          s.on('error', reject);
-        }),
-      ).rejects.toThrow(/ECONNREFUSED/);
+      await expect(connectOnce(port)).rejects.toThrow(/ECONNREFUSED/);
 
       probe.end('Connection: close\r\n\r\n');
       // The client keeps its connection alive: the server must close it once answered.
