@@ -7,6 +7,7 @@ import { decodeJsonBody } from './json-body';
 import type { Metrics } from './metrics';
 import { problemAnswer } from './errors';
 import { ProblemError } from './problems';
+import { utf8 } from '../lib/utf8';
 import { answerEvaluation, EVALUATIONS_ROUTE } from './routes/evaluations';
 import type { EvaluationRouteDeps } from './routes/evaluations';
 
@@ -85,9 +86,9 @@ export function createFastPath(
   const answer = (res: ServerResponse, l: RequestLocals, raw: Buffer, traceFull: boolean): void => {
     try {
       const body = decodeJsonBody(raw, evaluation.maxJsonDepth);
-      const json = JSON.stringify(answerEvaluation(evaluation, body, traceFull, l));
-      // A string body goes out in one write with the head; no Buffer copy of ~16 KB.
-      head(res, l, 200, JSON_TYPE, Buffer.byteLength(json));
+      // Encoded here rather than by the socket: see utf8().
+      const json = utf8(JSON.stringify(answerEvaluation(evaluation, body, traceFull, l)));
+      head(res, l, 200, JSON_TYPE, json.length);
       res.end(json);
     } catch (error) {
       sendProblem(res, l, error);

@@ -91,6 +91,8 @@ export function transferList(value: WorkItem | WorkResult): ArrayBuffer[] {
     .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer && b.byteLength > 0);
 }
 
+const encoder = new TextEncoder();
+
 /** A growing UTF-8 buffer that is never pooled, so the finished bytes can be transferred. */
 class Utf8Out {
   private buf: Buffer;
@@ -112,7 +114,8 @@ class Utf8Out {
       this.buf.copy(grown, 0, 0, this.length);
       this.buf = grown;
     }
-    this.length += this.buf.write(text, this.length, 'utf8');
+    // encodeInto: about half the cost of buf.write(text, 'utf8') on two-byte strings (src/lib/utf8.ts).
+    this.length += encoder.encodeInto(text, this.buf.subarray(this.length)).written;
     this.buf[this.length] = 0x0a;
     this.length += 1;
   }
