@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { generatePatients } from '../../src/synth/patients';
+import { MAX_LINE_BYTES } from '../../src/cli/replay/run';
 import { makeApp, shippedRuleset } from '../support/app';
 import { buildCli, removeTempDirs, ROOT, tempDir } from './support';
 
@@ -228,6 +229,39 @@ describe('ntcds replay', () => {
     expect(a.toString('utf8').split('\n')).toHaveLength(3001);
     expect(a.equals(b)).toBe(true);
   }, 180000);
+
+  it('when lines at the 4 MiB line limit, packed with as many JSON values as fit, go through the workers (whose heaps are capped), then each is answered with its problem line, the next lines are answered, and a longer line is BODY-TOO-LARGE', async () => {
+    const file = path.join(tempDir('ntcds-replay-big-'), 'big.ndjson');
+    const count = Math.floor((MAX_LINE_BYTES - 16) / 3);
+    const objects = `{"patient":[${'{},'.repeat(count - 1)}{}]}`;
+    const arrays = `[${'[],'.repeat(count - 1)}[]]`;
+    expect(Buffer.byteLength(objects)).toBeLessThanOrEqual(MAX_LINE_BYTES);
+    const tooLong = `{"patient":"${'x'.repeat(MAX_LINE_BYTES)}"}`;
+    fs.writeFileSync(
+      file,
+      [objects, arrays, objects, arrays, tooLong].join('\n') +
+        '\n' +
+        fs.readFileSync(EXAMPLE, 'utf8'),
+    );
+    const out = path.join(tempDir('ntcds-replay-big-'), 'out.ndjson');
+    const r = await ntcds(['replay', file, '--workers', '2', '--quiet', '--out', out]);
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.code).toBe(0);
+    const lines = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; problem?: { code: string }; answer?: unknown });
+    expect(lines.map((l) => l.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(lines.slice(0, 4).map((l) => l.problem?.code)).toEqual(Array(4).fill('INVALID-REQUEST'));
+    expect(lines[4]?.problem?.code).toBe('BODY-TOO-LARGE');
+    expect(lines.slice(5).map((l) => l.problem?.code ?? 'answer')).toEqual([
+      'answer',
+      'answer',
+      'INVALID-REQUEST',
+      'answer',
+    ]);
+  }, 120000);
 
   it('when stderr is not a terminal and --quiet is not given, then a plain progress line ends the run', async () => {
     const r = await ntcds([

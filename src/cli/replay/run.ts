@@ -77,13 +77,17 @@ export function shardOf(bytes: Buffer, count: number): number {
 export const REPLAY_JSON_DEPTH = JSON_DEPTH;
 
 /**
- * Each worker's young generation, MB. V8's default lets a worker's heap grow to ~60–95 MB for a
- * live set of ~15 MB (measured after a forced collection) before it collects; 8 MB kept peak RSS
- * over 1,000,000 streamed patients at 304 MB against 390+, at the same speed. The old generation
- * is left unbounded: a cap (96 MB: 263 MB peak) cost 25% in time and would turn one very large
- * patient into a worker out of memory.
+ * Each worker's heap, MB. V8's default lets a worker's heap grow to ~60–95 MB for a live set of
+ * ~15 MB (measured after a forced collection) before it collects. An 8 MB young generation kept
+ * peak RSS over 1,000,000 streamed patients at 293–304 MB against 390+, at the same speed; an old
+ * generation of at most 256 MB brings it to 246–282 MB (3 runs), because V8 grows a smaller heap
+ * more cautiously, for ~3% in time (90,000 patients, 2 workers, median of 10 alternated rounds'
+ * ratios 1.03; the rounds' spread on this VM is ±20%). 256 MB is far above
+ * the largest line's parse (a 4 MiB line of a million empty objects: a test replays it); 96 MB gave
+ * 263 MB but cost 25% in time. A worker out of memory ends the run with an internal error.
  */
 const WORKER_YOUNG_GENERATION_MB = 8;
+const WORKER_OLD_GENERATION_MB = 256;
 
 /** A fixed pool of replay worker threads, each given the next item when it is least busy. */
 class Pool {
@@ -101,7 +105,10 @@ class Pool {
     for (let i = 0; i < size; i += 1) {
       const worker = new Worker(file, {
         workerData: init,
-        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+        resourceLimits: {
+          maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+          maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB,
+        },
       });
       const slot = i;
       worker.on('message', (r: WorkResult) => {
