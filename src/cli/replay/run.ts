@@ -82,9 +82,9 @@ export const REPLAY_JSON_DEPTH = JSON_DEPTH;
  * peak RSS over 1,000,000 streamed patients at 293–304 MB against 390+, at the same speed; an old
  * generation of at most 256 MB brings it to 246–282 MB (3 runs), because V8 grows a smaller heap
  * more cautiously, for ~3% in time (90,000 patients, 2 workers, median of 10 alternated rounds'
- * ratios 1.03; the rounds' spread on this VM is ±20%). 256 MB is far above
- * the largest line's parse (a 4 MiB line of a million empty objects: a test replays it); 96 MB gave
- * 263 MB but cost 25% in time. A worker out of memory ends the run with an internal error.
+ * ratios 1.03; the rounds' spread on this VM is ±20%). 256 MB is far above the largest line's
+ * parse (a 4 MiB line of a million empty objects: a test replays it); 96 MB gave 263 MB but cost
+ * 25% in time. A worker out of memory ends the run with an internal error.
  */
 const WORKER_YOUNG_GENERATION_MB = 8;
 const WORKER_OLD_GENERATION_MB = 256;
